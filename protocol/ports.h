@@ -1,0 +1,25 @@
+/* I/O port assignments of the guest ABI (spec/guest-abi.md section 3). */
+#ifndef SVMM_PROTOCOL_PORTS_H
+#define SVMM_PROTOCOL_PORTS_H
+
+#define SVMM_PORT_COM1 0x3F8u
+#define SVMM_PORT_COM1_LEN 8u
+#define SVMM_COM1_IRQ 4u
+#define SVMM_PORT_I8042_DATA 0x60u
+#define SVMM_PORT_I8042_CMD 0x64u
+#define SVMM_I8042_CMD_RESET 0xFEu
+#define SVMM_PORT_CMOS 0x70u
+#define SVMM_PORT_CMOS_LEN 2u
+#define SVMM_PORT_POST 0x80u
+#define SVMM_PORT_DEBUG_EXIT 0xF4u
+#define SVMM_PORT_DEBUG_EXIT_LEN 4u
+#define SVMM_PORT_HYPERCALL 0x5A0u
+#define SVMM_PORT_HYPERCALL_LEN 4u
+#define SVMM_PORT_FW_CFG 0x510u
+#define SVMM_PORT_FW_CFG_LEN 2u
+#define SVMM_PORT_PM1A 0x600u
+#define SVMM_PORT_PM1A_LEN 16u
+#define SVMM_PORT_PCI_CONFIG 0xCF8u
+#define SVMM_PORT_PCI_CONFIG_LEN 8u
+
+#endif
