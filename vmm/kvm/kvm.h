@@ -2,7 +2,7 @@
 // MSR lists, VM creation. One ioctl wrapper each, as rust-vmm's kvm-ioctls `Kvm`.
 #pragma once
 
-#include <linux/kvm.h>
+#include "vmm/kvm/linux_kvm.h"
 
 #include <cstdint>
 #include <string>

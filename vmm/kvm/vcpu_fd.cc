@@ -141,12 +141,14 @@ void VcpuFd::set_mp_state(const kvm_mp_state& s) const {
 
 std::vector<uint8_t> VcpuFd::get_xsave(uint32_t xsave_size) const {
   if (xsave_size <= sizeof(kvm_xsave)) {
-    auto x = get_state<kvm_xsave>(fd_.get(), KVM_GET_XSAVE, "KVM_GET_XSAVE");
-    const auto* p = reinterpret_cast<const uint8_t*>(&x);
-    return std::vector<uint8_t>(p, p + sizeof(x));
+    std::vector<uint8_t> buf(sizeof(kvm_xsave));
+    if (::ioctl(fd_.get(), KVM_GET_XSAVE, buf.data()) < 0)
+      throw KvmError("KVM_GET_XSAVE", errno);
+    return buf;
   }
   std::vector<uint8_t> buf(xsave_size);
-  if (::ioctl(fd_.get(), KVM_GET_XSAVE2, buf.data()) < 0) throw KvmError("KVM_GET_XSAVE2", errno);
+  if (::ioctl(fd_.get(), KVM_GET_XSAVE2, buf.data()) < 0)
+    throw KvmError("KVM_GET_XSAVE2", errno);
   return buf;
 }
 

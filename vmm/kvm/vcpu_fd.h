@@ -1,7 +1,7 @@
 // A KVM vCPU file descriptor and its mmapped kvm_run page. Every vCPU ioctl is wrapped here.
 #pragma once
 
-#include <linux/kvm.h>
+#include "vmm/kvm/linux_kvm.h"
 
 #include <cstdint>
 #include <vector>

@@ -1,7 +1,7 @@
 // A KVM VM file descriptor: memory slots, in-kernel irqchip and PIT, IRQ lines, vCPU creation.
 #pragma once
 
-#include <linux/kvm.h>
+#include "vmm/kvm/linux_kvm.h"
 
 #include <cstdint>
 

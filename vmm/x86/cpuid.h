@@ -2,7 +2,7 @@
 // paravirtual leaves at 0x40000000, and svmm's leaves at 0x40000100.
 #pragma once
 
-#include <linux/kvm.h>
+#include "vmm/kvm/linux_kvm.h"
 
 #include <cstdint>
 #include <vector>

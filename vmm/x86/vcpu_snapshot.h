@@ -3,7 +3,7 @@
 // (spec/guest-abi.md section 6) is checked with it.
 #pragma once
 
-#include <linux/kvm.h>
+#include "vmm/kvm/linux_kvm.h"
 
 #include <cstdint>
 #include <string>
@@ -26,7 +26,7 @@ struct VcpuSnapshot {
 };
 
 struct SnapshotOptions {
-  uint32_t xsave_size = sizeof(kvm_xsave);
+  uint32_t xsave_size = sizeof(kvm_xsave);  // KVM_CHECK_EXTENSION(KVM_CAP_XSAVE2) when larger
   std::vector<uint32_t> msrs;  // the MSRs to capture (see readable_msrs)
 };
 

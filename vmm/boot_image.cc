@@ -1,0 +1,70 @@
+#include "vmm/boot_image.h"
+
+#include <algorithm>
+
+#include "protocol/memory_map.h"
+#include "vmm/memory/guest_memory.h"
+#include "vmm/util/error.h"
+#include "vmm/x86/mptable.h"
+#include "vmm/x86/pvh_boot.h"
+
+namespace svmm {
+
+namespace {
+// An image can never be larger than the RAM it must fit in; this bound also keeps a mistaken
+// path (a disk image) from being read whole.
+uint64_t max_file_bytes(uint64_t memory_mib) {
+  return std::min<uint64_t>(memory_mib * SVMM_MIB, 4 * SVMM_GIB);
+}
+}  // namespace
+
+BootImage::BootImage(const BootImageSpec& spec) : spec_(spec) {
+  const auto ram = ram_ranges(spec.memory_mib);
+  memmap_ = guest_memmap(spec.memory_mib, spec.chipset_areas);
+  kernel_ = read_image_file(spec.kernel, max_file_bytes(spec.memory_mib), "kernel image");
+  plan_ = plan_kernel(kernel_, spec.kernel.string(), spec.boot, ram);
+  if (spec.cmdline.size() + 1 > kCmdlineMax)
+    throw UsageError("command line is " + std::to_string(spec.cmdline.size()) +
+                     " bytes, the limit is " + std::to_string(kCmdlineMax - 1));
+  if (spec.initrd) {
+    initrd_ = read_image_file(*spec.initrd, max_file_bytes(spec.memory_mib), "initrd");
+    initrd_gpa_ = place_initrd(initrd_.size(), plan_, memmap_, spec.initrd->string());
+  }
+}
+
+Entry32 BootImage::load(GuestMemory& memory) const {
+  auto must = [](bool ok, const std::string& what) {
+    if (!ok) throw InternalError("cannot write " + what + " to guest memory");
+  };
+  for (const auto& seg : plan_.segments) {
+    std::span<const uint8_t> bytes(kernel_.data() + seg.file_offset, seg.file_size);
+    must(memory.write(GuestAddress(seg.gpa), bytes), "a kernel segment");
+    must(memory.fill(GuestAddress(seg.gpa + seg.file_size), seg.mem_size - seg.file_size, 0),
+         "a kernel segment's bss");
+  }
+  PvhBootInfo info;
+  info.cmdline = spec_.cmdline;
+  info.memmap = memmap_;
+  if (spec_.initrd) {
+    must(memory.write(GuestAddress(initrd_gpa_), initrd_), "the initrd");
+    info.initrd = InitrdPlacement{initrd_gpa_, initrd_.size()};
+  }
+  write_boot_gdt(memory);
+  const auto mptable = build_mptable(kMpTableAddr, spec_.vcpus);
+  must(memory.write(GuestAddress(kMpTableAddr), mptable), "the MP table");
+
+  switch (plan_.protocol) {
+    case BootProtocol::Pvh: {
+      Entry32 entry;
+      entry.eip = static_cast<uint32_t>(plan_.entry);
+      entry.ebx = static_cast<uint32_t>(write_pvh_boot_info(memory, info));
+      return entry;
+    }
+    default:
+      // plan_kernel refuses the protocols whose loaders do not exist yet.
+      throw InternalError(std::string("no boot writer for protocol ") +
+                          std::string(boot_protocol_name(plan_.protocol)));
+  }
+}
+
+}  // namespace svmm

@@ -1,0 +1,44 @@
+// The subcommands of the svmm binary, one function each.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <optional>
+#include <string>
+
+#include "vmm/config/config.h"
+
+namespace svmm::cli {
+
+struct GlobalOptions {
+  std::optional<std::string> log_level;
+  std::optional<std::string> log_format;
+  std::optional<std::string> pidfile;
+};
+
+struct RunOptions {
+  std::optional<std::string> config;
+  KernelArgs kernel;  // kernel.kernel empty when --config is used
+  CliOverrides overrides;
+};
+
+struct ValidateOptions {
+  std::string config;
+};
+
+void add_global_options(CLI::App& app, GlobalOptions& o);
+void add_run_options(CLI::App& cmd, RunOptions& o);
+void add_validate_options(CLI::App& cmd, ValidateOptions& o);
+// Logging flags take effect before any work (config errors are then logged as asked).
+void apply_global_options(const GlobalOptions& o);
+
+int command_run(const RunOptions& o, const GlobalOptions& global);
+int command_validate(const ValidateOptions& o, const GlobalOptions& global);
+int command_version();
+
+// Loads the config of `svmm run` / `svmm validate` from a file or from the kernel flags, with
+// the command-line overrides applied, and checks every image it names. Throws UsageError.
+[[nodiscard]] Config load_checked_config(const std::optional<std::string>& file,
+                                         const KernelArgs& kernel, const CliOverrides& overrides);
+
+}  // namespace svmm::cli

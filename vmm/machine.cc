@@ -1,0 +1,158 @@
+#include "vmm/machine.h"
+
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "devices/debug_exit.h"
+#include "devices/i8042.h"
+#include "devices/post_port.h"
+#include "protocol/cpuid.h"
+#include "protocol/exit_status.h"
+#include "protocol/ports.h"
+#include "vmm/boot_image.h"
+#include "vmm/console/console_input.h"
+#include "vmm/console/file_sink.h"
+#include "vmm/console/null_sink.h"
+#include "vmm/console/stdout_sink.h"
+#include "vmm/kvm_irq_line.h"
+#include "vmm/util/error.h"
+#include "vmm/util/log.h"
+
+namespace svmm {
+
+namespace {
+
+std::unique_ptr<Sink> make_sink(const ConsoleConfig& c) {
+  switch (c.kind) {
+    case ConsoleKind::Stdio: return std::make_unique<StdoutSink>();
+    case ConsoleKind::File: return std::make_unique<FileSink>(c.path.string());
+    case ConsoleKind::None: return std::make_unique<NullSink>();
+  }
+  return std::make_unique<NullSink>();
+}
+
+}  // namespace
+
+Machine::Machine(Config config) : config_(std::move(config)) {
+  refuse_unsupported();
+  const auto& g = config_.guest_os;
+  // Everything the user gave us is checked before a VM exists.
+  BootImage image({g.kernel, g.boot, g.initrd, g.cmdline, g.memory_mib, g.vcpus, true});
+
+  kvm_.check_required_capabilities();
+  install_vcpu_kick_signal();
+
+  int efd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (efd < 0) throw InternalError(std::string("eventfd: ") + std::strerror(errno));
+  stop_event_.reset(efd);
+
+  console_ = make_sink(g.console);
+  VmSpec spec;
+  spec.name = "guest OS";
+  spec.role = RequesterRole::GuestOs;
+  spec.vm_index = 0;
+  spec.vcpus = g.vcpus;
+  spec.memory_mib = g.memory_mib;
+  spec.protection = MemoryProtection::Normal;
+  spec.cpuid.features = SVMM_CPUID_FEATURE_HYPERCALL_PORT;
+  spec.cpuid.vm_index = 0;
+  guest_ = std::make_unique<Vm>(kvm_, spec, [this](const VmStop& s) { request_stop(s); });
+  attach_guest_os_devices();
+  Entry32 entry = image.load(guest_->memory());
+  guest_->create_vcpus(kvm_, entry);
+}
+
+Machine::~Machine() {
+  if (guest_) guest_->stop();
+  if (console_) console_->flush();
+}
+
+void Machine::refuse_unsupported() const {
+  // spec/config.md: a build lacking a feature refuses only explicitly set values needing it.
+  static const char* const kNotYet[][2] = {
+      {"/trusted_vms", "trusted VMs"},
+      {"/secure/launch", "secure launch"},
+      {"/api/socket", "the control socket"},
+      {"/token/state_dir", "the token"},
+  };
+  for (const auto& [path, what] : kNotYet)
+    if (config_.is_set(path))
+      throw UsageError(std::string("config error at ") + path + ": " + what +
+                       " are not supported yet");
+  if (!config_.trusted_vms.empty())
+    throw UsageError("config error at /trusted_vms: trusted VMs are not supported yet");
+}
+
+void Machine::attach_guest_os_devices() {
+  com1_irq_ = std::make_unique<KvmIrqLine>(guest_->fd(), SVMM_COM1_IRQ);
+  com1_ = std::make_shared<Serial16550>(*console_, *com1_irq_);
+  auto& pio = guest_->pio();
+  pio.insert(SVMM_PORT_COM1, SVMM_PORT_COM1_LEN, com1_, "COM1");
+  pio.insert(SVMM_PORT_DEBUG_EXIT, SVMM_PORT_DEBUG_EXIT_LEN,
+             std::make_shared<DebugExit>([this](uint32_t v) {
+               request_stop({debug_exit_status(v),
+                             "the guest OS wrote " + std::to_string(v) + " to the debug-exit port"});
+             }),
+             "debug-exit");
+  auto i8042 = std::make_shared<I8042>(
+      [this] { request_stop({SVMM_EXIT_OK, "the guest OS requested a reset (i8042)"}); });
+  pio.insert(I8042::kBase, I8042::kRangeLength, i8042, "i8042");
+  pio.insert(SVMM_PORT_POST, 1, std::make_shared<PostPort>(), "POST");
+}
+
+void Machine::request_stop(const VmStop& stop) {
+  {
+    std::lock_guard<std::mutex> lock(stop_mutex_);
+    if (stop_) return;
+    stop_ = stop;
+  }
+  guest_->request_stop();
+  uint64_t one = 1;
+  [[maybe_unused]] ssize_t n = ::write(stop_event_.get(), &one, sizeof one);
+}
+
+int Machine::run(int signal_fd) {
+  std::unique_ptr<ConsoleInput> input;
+  if (config_.guest_os.console.kind == ConsoleKind::Stdio && ::isatty(STDIN_FILENO))
+    input = std::make_unique<ConsoleInput>(STDIN_FILENO, *com1_);
+  guest_->start();
+  log::debug("machine", "guest OS started with {} vCPU(s), {} MiB", config_.guest_os.vcpus,
+             config_.guest_os.memory_mib);
+
+  pollfd fds[2] = {{stop_event_.get(), POLLIN, 0}, {signal_fd, POLLIN, 0}};
+  for (;;) {
+    {
+      std::lock_guard<std::mutex> lock(stop_mutex_);
+      if (stop_) break;
+    }
+    int n = ::poll(fds, signal_fd >= 0 ? 2 : 1, -1);
+    if (n < 0 && errno != EINTR) throw InternalError(std::string("poll: ") + std::strerror(errno));
+    if (signal_fd >= 0 && (fds[1].revents & POLLIN)) {
+      signalfd_siginfo si{};
+      if (::read(signal_fd, &si, sizeof si) == sizeof si)
+        request_stop({SVMM_EXIT_OK, std::string("stopped by ") + sigabbrev_np(static_cast<int>(si.ssi_signo))});
+    }
+  }
+  guest_->stop();
+  input.reset();
+  console_->flush();
+  VmStop stop;
+  {
+    std::lock_guard<std::mutex> lock(stop_mutex_);
+    stop = *stop_;
+  }
+  if (stop.exit_status == SVMM_EXIT_GUEST_CRASH)
+    log::error("machine", "the guest OS crashed: {}", stop.reason);
+  else if (stop.exit_status == SVMM_EXIT_INTERNAL)
+    log::error("machine", "internal error: {}", stop.reason);
+  else
+    log::info("machine", "{} (exit status {})", stop.reason, stop.exit_status);
+  return stop.exit_status;
+}
+
+}  // namespace svmm
