@@ -4,6 +4,7 @@
 #include <sys/ioctl.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 
@@ -30,6 +31,11 @@ const std::vector<KvmCapability>& required_capabilities() {
       {KVM_CAP_GET_MSR_FEATURES, "KVM_CAP_GET_MSR_FEATURES"},
   };
   return caps;
+}
+
+std::string Kvm::default_device() {
+  const char* env = std::getenv("SVMM_KVM_DEVICE");
+  return env && *env ? env : "/dev/kvm";
 }
 
 Kvm::Kvm(const std::string& path) {

@@ -24,8 +24,10 @@ const std::vector<KvmCapability>& required_capabilities();
 
 class Kvm {
  public:
-  // Opens /dev/kvm (or `path`). Missing or not permitted: HostError (exit 4) with a hint.
-  explicit Kvm(const std::string& path = "/dev/kvm");
+  // Opens `path`. Missing or not permitted: HostError (exit 4) with a hint.
+  explicit Kvm(const std::string& path = default_device());
+  // /dev/kvm, or $SVMM_KVM_DEVICE when set (a host with the device elsewhere; tests).
+  static std::string default_device();
 
   [[nodiscard]] int api_version() const;
   [[nodiscard]] int check_extension(int cap) const;
