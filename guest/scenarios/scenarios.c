@@ -12,7 +12,7 @@ static const struct scenario scenarios[] = {
     {"cpuid", scenario_cpuid},         {"memmap", scenario_memmap},
     {"ports", scenario_ports},         {"smp", scenario_smp},
     {"spin", scenario_spin},           {"pio-loop", scenario_pio_loop},
-    {"mmio-loop", scenario_mmio_loop},
+    {"mmio-loop", scenario_mmio_loop},  {"demo", scenario_demo},
 };
 /* clang-format on */
 

@@ -24,5 +24,6 @@ void scenario_smp(void);
 void scenario_spin(void);
 void scenario_pio_loop(void);
 void scenario_mmio_loop(void);
+void scenario_demo(void);
 
 #endif
