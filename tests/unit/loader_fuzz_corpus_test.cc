@@ -1,0 +1,70 @@
+// Writes the seed corpus of tests/fuzz/fuzz_loader.cc from the in-test image builders. Disabled:
+// run it by hand when the builders change, then check the files in:
+//   SVMM_LOADER_CORPUS_DIR=tests/fuzz/corpus/loader svmm_unit_tests
+//     --gtest_also_run_disabled_tests --gtest_filter='LoaderFuzzCorpus.*'
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "tests/unit/loader_test_images.h"
+
+namespace svmm {
+namespace {
+
+TEST(LoaderFuzzCorpus, DISABLED_WriteSeeds) {
+  const char* dir = std::getenv("SVMM_LOADER_CORPUS_DIR");
+  if (dir == nullptr) GTEST_SKIP() << "SVMM_LOADER_CORPUS_DIR is not set";
+  const std::filesystem::path out(dir);
+  std::filesystem::create_directories(out);
+  auto write = [&](const char* name, const std::vector<uint8_t>& bytes) {
+    std::ofstream f(out / name, std::ios::binary | std::ios::trunc);
+    f.write(reinterpret_cast<const char*>(bytes.data()),
+            static_cast<std::streamsize>(bytes.size()));
+    ASSERT_TRUE(f.good()) << name;
+  };
+  using test::ElfBuilder;
+  write("pvh64.elf", ElfBuilder(true)
+                         .load(0x100000, 0x200, 0x200)
+                         .load(0x200000, 0x80, 0x1000)
+                         .pvh_note(0x100010, 8)
+                         .build()
+                         .bytes);
+  write("pvh32.elf", ElfBuilder(false)
+                         .load(0x100000, 0x200, 0x200)
+                         .load(0x200000, 0x80, 0x1000)
+                         .pvh_note(0x100010, 4)
+                         .build()
+                         .bytes);
+  write("pvh64-section-note.elf", ElfBuilder(true)
+                                      .load(0x100000, 0x100, 0x100)
+                                      .pvh_note(0x100000, 8, test::NoteIn::Section)
+                                      .build()
+                                      .bytes);
+  write("pvh32-section-note.elf", ElfBuilder(false)
+                                      .load(0x100000, 0x100, 0x100)
+                                      .pvh_note(0x100000, 4, test::NoteIn::Section)
+                                      .build()
+                                      .bytes);
+  write("pvh64-align8-notes.elf", ElfBuilder(true)
+                                      .load(0x100000, 0x100, 0x100)
+                                      .note_align(8)
+                                      .note({"GNU", 3, std::vector<uint8_t>(20, 0xab)})
+                                      .note({"Linux", 1, {1, 2, 3}})
+                                      .pvh_note(0x100000, 8)
+                                      .build()
+                                      .bytes);
+  auto mb_elf = ElfBuilder(false).load(0x100000, 0x100, 0x100).build();
+  test::put_multiboot_header(mb_elf.bytes, mb_elf.load_offsets[0], 0x00010003);
+  write("multiboot32.elf", mb_elf.bytes);
+  std::vector<uint8_t> mb(0x100, 0);
+  test::put_multiboot_header(mb, 0x20, 0x00000003);
+  write("multiboot.bin", mb);
+  auto bz = test::fake_bzimage(0x020f, 0x1);
+  bz.resize(0x240);
+  write("bzimage.bin", bz);
+}
+
+}  // namespace
+}  // namespace svmm

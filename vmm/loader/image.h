@@ -1,0 +1,75 @@
+// Kernel image parsing (spec/guest-abi.md section 1), in the spirit of rust-vmm's linux-loader:
+// this part only reads and validates the file and produces a plan; it never touches guest
+// memory and needs no KVM. The machine code copies the plan into guest memory afterwards, so a
+// malformed image is refused before any VM exists and nothing is ever half-loaded.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "vmm/loader/boot_protocol.h"
+#include "vmm/memory/layout.h"
+
+namespace svmm {
+
+// Copy file bytes [file_offset, file_offset + file_size) to guest-physical `gpa` and zero
+// [gpa + file_size, gpa + mem_size). file_size <= mem_size; the file range lies inside the file.
+struct LoadSegment {
+  uint64_t gpa = 0;
+  uint64_t file_offset = 0;
+  uint64_t file_size = 0;
+  uint64_t mem_size = 0;
+  friend bool operator==(const LoadSegment&, const LoadSegment&) = default;
+};
+
+struct KernelPlan {
+  BootProtocol protocol = BootProtocol::Auto;  // never Auto in a returned plan
+  uint64_t entry = 0;                          // guest-physical entry point
+  std::vector<LoadSegment> segments;           // in program header order, none empty
+  // Lowest GPA used and the end (exclusive) of the highest segment, for placing the initrd.
+  uint64_t image_start = 0;
+  uint64_t image_end = 0;
+};
+
+// Validates `file` completely against the protocol (`Auto`: detected in the order Linux, PVH,
+// Multiboot) and the VM's RAM ranges, and returns what to load where. Throws UsageError
+// "kernel image 'PATH' is not a bzImage, PVH ELF or Multiboot image: <reason>" for a file that
+// is no (valid) image of the protocol, and "kernel image 'PATH': boot protocol linux is not
+// supported yet" (or multiboot) for Linux and Multiboot images, whose loaders come later.
+//
+// PVH rules: ELF32 (EM_386) or ELF64 (EM_X86_64), little-endian, ET_EXEC; an
+// XEN_ELFNOTE_PHYS32_ENTRY note (owner "Xen", type 18, 4- or 8-byte entry below 4 GiB) in a
+// PT_NOTE segment or an SHT_NOTE section; at least one non-empty PT_LOAD; every PT_LOAD inside
+// the file (p_offset + p_filesz), p_filesz <= p_memsz, [p_paddr, p_paddr + p_memsz) inside one
+// RAM range, outside the MMIO hole and at or above 1 MiB (below 1 MiB lie the legacy reserved
+// area and svmm's boot structures, which the spec puts "below the kernel"), PT_LOADs pairwise
+// disjoint, and the entry inside [p_paddr, p_paddr + p_filesz) of one of them. Segments are
+// placed at p_paddr; empty PT_LOADs (p_memsz 0) are skipped.
+[[nodiscard]] KernelPlan plan_kernel(std::span<const uint8_t> file, const std::string& path,
+                                     BootProtocol requested, const std::vector<RamRange>& ram);
+
+// Only the detection step of plan_kernel for `Auto`: which protocol the file claims. Throws
+// the same "is not a bzImage, PVH ELF or Multiboot image" UsageError when none matches.
+[[nodiscard]] BootProtocol detect_boot_protocol(std::span<const uint8_t> file,
+                                                const std::string& path);
+
+// Reads a whole regular file of at most `max_bytes` bytes. `what` starts the messages
+// ("kernel image", "initrd"): UsageError "WHAT 'PATH': cannot open: <strerror>", "WHAT 'PATH'
+// is not a regular file", "WHAT 'PATH' is too large (N bytes, the limit is M bytes)".
+// FIFOs and devices are refused without blocking.
+[[nodiscard]] std::vector<uint8_t> read_image_file(const std::filesystem::path& path,
+                                                   uint64_t max_bytes,
+                                                   std::string_view what = "kernel image");
+
+// Guest-physical address for an initrd of `initrd_size` bytes: page-aligned, as high as
+// possible in the highest RAM entry of `memmap` below 4 GiB, above the kernel's image_end.
+// Throws UsageError "initrd 'PATH' (N bytes) does not fit in guest RAM ..." otherwise.
+[[nodiscard]] uint64_t place_initrd(uint64_t initrd_size, const KernelPlan& kernel,
+                                    const std::vector<MemmapEntry>& memmap,
+                                    const std::string& initrd_path);
+
+}  // namespace svmm
