@@ -37,39 +37,9 @@ pvh_entry:
 1:
 	mov	$boot_stack_top, %esp
 
-	/* Zero .bss (page tables and C globals). The loader zero-fills p_memsz already; doing it
-	 * again costs little and does not depend on that. The stacks are outside .bss. */
-	mov	$__bss_start, %edi
-	mov	$__bss_end, %ecx
-	sub	%edi, %ecx
-	shr	$2, %ecx
-	xor	%eax, %eax
-	rep stosl
-
-	/* PML4[0] -> PDPT, PDPT[0..3] -> the four page directories. */
-	mov	$boot_pdpt + (GUEST_PTE_P | GUEST_PTE_W), %eax
-	mov	%eax, boot_pml4
-	mov	$boot_pd + (GUEST_PTE_P | GUEST_PTE_W), %eax
-	xor	%ecx, %ecx
-2:	mov	%eax, boot_pdpt(,%ecx,8)
-	add	$0x1000, %eax
-	inc	%ecx
-	cmp	$GUEST_BOOT_PDS, %ecx
-	jb	2b
-
-	/* 2048 2 MiB pages for 0-4 GiB; the MMIO hole [3 GiB, 4 GiB) uncached. The high dword of
-	 * every entry stays zero (all below 4 GiB). */
-	xor	%ecx, %ecx
-3:	mov	%ecx, %eax
-	shl	$21, %eax
-	or	$(GUEST_PTE_P | GUEST_PTE_W | GUEST_PTE_PS), %eax
-	cmp	$GUEST_HOLE_PDE_INDEX, %ecx
-	jb	4f
-	or	$(GUEST_PTE_PCD | GUEST_PTE_PWT), %eax
-4:	mov	%eax, boot_pd(,%ecx,8)
-	inc	%ecx
-	cmp	$(GUEST_BOOT_PDS * 512), %ecx
-	jb	3b
+	/* No runtime set-up loops: CPL 0 code is emulated instruction by instruction on some hosts
+	 * (kvm_pvm), so the page tables are static data below and .bss is left as the loader
+	 * zero-filled it (ELF p_memsz beyond p_filesz; svmm and QEMU both do). */
 
 	/* PAE, CR3, EFER.LME, then paging: the CPU is in long mode (compatibility submode). */
 	mov	%cr4, %eax
@@ -120,16 +90,32 @@ boot_gdt_ptr:
 	.word boot_gdt_end - boot_gdt - 1
 	.quad boot_gdt			/* lgdt in 32-bit mode reads the low 4 bytes only */
 
-/* Page tables (zeroed above). boot_pml4 is also the CR3 of every AP. */
-	.section .bss
+/* Identity map of 0-4 GiB in 2 MiB pages, built by the assembler: PML4[0] -> PDPT,
+ * PDPT[0..3] -> four page directories; the MMIO hole [3 GiB, 4 GiB) uncached.
+ * boot_pml4 is also the CR3 of every AP; kernel/paging.c adds mappings above 4 GiB. */
+	.section .data.pagetables, "aw"
 	.balign 4096
 	.globl boot_pml4, boot_pdpt, boot_pd
 boot_pml4:
-	.skip 4096
+	.quad boot_pdpt + (GUEST_PTE_P | GUEST_PTE_W)
+	.fill 511, 8, 0
 boot_pdpt:
-	.skip 4096
+	.set pd_index, 0
+	.rept GUEST_BOOT_PDS
+	.quad boot_pd + pd_index * 4096 + (GUEST_PTE_P | GUEST_PTE_W)
+	.set pd_index, pd_index + 1
+	.endr
+	.fill 512 - GUEST_BOOT_PDS, 8, 0
 boot_pd:
-	.skip 4096 * GUEST_BOOT_PDS
+	.set pde_index, 0
+	.rept GUEST_BOOT_PDS * 512
+	.if pde_index >= GUEST_HOLE_PDE_INDEX
+	.quad (pde_index << 21) | GUEST_PTE_P | GUEST_PTE_W | GUEST_PTE_PS | GUEST_PTE_PCD | GUEST_PTE_PWT
+	.else
+	.quad (pde_index << 21) | GUEST_PTE_P | GUEST_PTE_W | GUEST_PTE_PS
+	.endif
+	.set pde_index, pde_index + 1
+	.endr
 
 /* BSP stack: not zeroed (in use while .bss is cleared). */
 	.section .stack, "aw", @nobits
