@@ -97,6 +97,10 @@ bool Vcpu::crash(const std::string& what) {
 }
 
 bool Vcpu::handle_exit(const VcpuExit& exit) {
+  // Devices judge an access by who made it, including at which privilege level.
+  if (std::holds_alternative<exit::IoIn>(exit) || std::holds_alternative<exit::IoOut>(exit) ||
+      std::holds_alternative<exit::MmioRead>(exit) || std::holds_alternative<exit::MmioWrite>(exit))
+    requester_.cpl = fd_.cpl();
   return std::visit(
       Overloaded{
           [&](const exit::IoIn& io) {

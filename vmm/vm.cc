@@ -36,8 +36,10 @@ void Vm::create_vcpus(const Kvm& kvm, const Entry32& entry) {
   pio_.freeze();
   mmio_.freeze();
   const auto supported = kvm.supported_cpuid();
+  const bool sync_sregs = (kvm.check_extension(KVM_CAP_SYNC_REGS) & KVM_SYNC_X86_SREGS) != 0;
   for (uint32_t i = 0; i < spec_.vcpus; ++i) {
     VcpuFd fd = fd_.create_vcpu(i);
+    if (sync_sregs) fd.enable_sync_sregs();
     fd.set_cpuid2(build_cpuid(supported, i, spec_.vcpus, spec_.cpuid));
     setup_msrs(fd);
     setup_fpu(fd);

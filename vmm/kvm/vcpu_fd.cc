@@ -60,7 +60,10 @@ VcpuFd::VcpuFd(UniqueFd fd, int mmap_size) : fd_(std::move(fd)), mmap_size_(mmap
 }
 
 VcpuFd::VcpuFd(VcpuFd&& o) noexcept
-    : fd_(std::move(o.fd_)), run_(std::exchange(o.run_, nullptr)), mmap_size_(o.mmap_size_) {}
+    : fd_(std::move(o.fd_)),
+      run_(std::exchange(o.run_, nullptr)),
+      mmap_size_(o.mmap_size_),
+      sync_sregs_(o.sync_sregs_) {}
 
 VcpuFd::~VcpuFd() {
   if (run_) ::munmap(run_, static_cast<size_t>(mmap_size_));
@@ -101,6 +104,16 @@ VcpuExit VcpuFd::run() {
     case KVM_EXIT_INTR: return exit::Interrupted{};
     default: return exit::Unknown{run_->exit_reason};
   }
+}
+
+void VcpuFd::enable_sync_sregs() {
+  run_->kvm_valid_regs = KVM_SYNC_X86_SREGS;
+  sync_sregs_ = true;
+}
+
+uint8_t VcpuFd::cpl() const {
+  if (sync_sregs_) return run_->s.regs.sregs.ss.dpl;
+  return get_sregs().ss.dpl;
 }
 
 void VcpuFd::set_immediate_exit(bool on) {

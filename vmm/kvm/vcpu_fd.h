@@ -26,6 +26,12 @@ class VcpuFd {
   // immediate_exit may be set from any thread to make the next (or current, with a signal)
   // KVM_RUN return at once (KVM_CAP_IMMEDIATE_EXIT).
   void set_immediate_exit(bool on);
+  // Asks KVM to copy the segment registers into kvm_run at every exit (KVM_CAP_SYNC_REGS), so
+  // that the requester's CPL of a PIO/MMIO exit costs no extra ioctl.
+  void enable_sync_sregs();
+  // The current privilege level (SS.DPL) at the last exit: from the synced copy when enabled,
+  // else through KVM_GET_SREGS.
+  [[nodiscard]] uint8_t cpl() const;
   // Overwrites the kvm_run page (teardown scrubs buffers that carried guest data).
   void zero_run_page();
 
@@ -55,6 +61,7 @@ class VcpuFd {
   UniqueFd fd_;
   kvm_run* run_ = nullptr;
   int mmap_size_ = 0;
+  bool sync_sregs_ = false;
 };
 
 }  // namespace svmm
