@@ -1,28 +1,35 @@
-// Writes the seed corpus of tests/fuzz/fuzz_loader.cc from the in-test image builders. Disabled:
-// run it by hand when the builders change, then check the files in:
-//   SVMM_LOADER_CORPUS_DIR=tests/fuzz/corpus/loader svmm_unit_tests
-//     --gtest_also_run_disabled_tests --gtest_filter='LoaderFuzzCorpus.*'
+// The seed corpus of tests/fuzz/fuzz_loader.cc is exactly what the in-test image builders
+// produce: the test fails when a builder changes and the committed seeds were not regenerated.
+// To regenerate them:
+//   SVMM_LOADER_CORPUS_WRITE=1 build/tests/svmm_unit_tests --gtest_filter='LoaderFuzzCorpus.*'
 #include <gtest/gtest.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 
 #include "tests/unit/loader_test_images.h"
 
 namespace svmm {
 namespace {
 
-TEST(LoaderFuzzCorpus, DISABLED_WriteSeeds) {
-  const char* dir = std::getenv("SVMM_LOADER_CORPUS_DIR");
-  if (dir == nullptr) GTEST_SKIP() << "SVMM_LOADER_CORPUS_DIR is not set";
-  const std::filesystem::path out(dir);
-  std::filesystem::create_directories(out);
+TEST(LoaderFuzzCorpus, CommittedSeedsMatchTheImageBuilders) {
+  const std::filesystem::path out = std::filesystem::path(SVMM_SOURCE_DIR) / "tests/fuzz/corpus/loader";
+  const bool regenerate = std::getenv("SVMM_LOADER_CORPUS_WRITE") != nullptr;
   auto write = [&](const char* name, const std::vector<uint8_t>& bytes) {
-    std::ofstream f(out / name, std::ios::binary | std::ios::trunc);
-    f.write(reinterpret_cast<const char*>(bytes.data()),
-            static_cast<std::streamsize>(bytes.size()));
-    ASSERT_TRUE(f.good()) << name;
+    if (regenerate) {
+      std::filesystem::create_directories(out);
+      std::ofstream f(out / name, std::ios::binary | std::ios::trunc);
+      f.write(reinterpret_cast<const char*>(bytes.data()),
+              static_cast<std::streamsize>(bytes.size()));
+      ASSERT_TRUE(f.good()) << name;
+      return;
+    }
+    std::ifstream f(out / name, std::ios::binary);
+    ASSERT_TRUE(f.good()) << (out / name) << " is missing";
+    std::vector<uint8_t> committed((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    EXPECT_EQ(committed, bytes) << name << " differs from its builder; regenerate the seeds";
   };
   using test::ElfBuilder;
   write("pvh64.elf", ElfBuilder(true)
