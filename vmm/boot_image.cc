@@ -1,5 +1,7 @@
 #include "vmm/boot_image.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 
 #include "protocol/memory_map.h"
@@ -23,6 +25,19 @@ BootImage::BootImage(const BootImageSpec& spec) : spec_(spec) {
   memmap_ = guest_memmap(spec.memory_mib, spec.chipset_areas);
   kernel_ = read_image_file(spec.kernel, max_file_bytes(spec.memory_mib), "kernel image");
   plan_ = plan_kernel(kernel_, spec.kernel.string(), spec.boot, ram);
+  // The loader knows RAM; the memory map also reserves the chipset's areas in the guest OS.
+  for (size_t i = 0; i < plan_.segments.size(); ++i) {
+    const auto& seg = plan_.segments[i];
+    bool in_ram = std::any_of(memmap_.begin(), memmap_.end(), [&](const MemmapEntry& e) {
+      return e.type == SVMM_E820_RAM && seg.gpa >= e.addr && seg.gpa < e.addr + e.size &&
+             seg.mem_size <= e.addr + e.size - seg.gpa;
+    });
+    if (!in_ram)
+      throw UsageError(fmt::format(
+          "kernel image '{}' is not a bzImage, PVH ELF or Multiboot image: segment {} "
+          "[0x{:x}, 0x{:x}) is not inside a RAM range of the memory map (reserved area)",
+          spec.kernel.string(), i, seg.gpa, seg.gpa + seg.mem_size));
+  }
   if (spec.cmdline.size() + 1 > kCmdlineMax)
     throw UsageError("command line is " + std::to_string(spec.cmdline.size()) +
                      " bytes, the limit is " + std::to_string(kCmdlineMax - 1));

@@ -112,6 +112,14 @@ TEST(ExitStatus, NotAKernelImageIsUsageError) {
   EXPECT_NE(r.err.find("is not a bzImage, PVH ELF or Multiboot image"), std::string::npos) << r.err;
 }
 
+TEST(ExitStatus, KernelInTheChipsetReservedAreaIsRefused) {
+  // With 2 MiB of RAM the last MiB, where the kernel would load, is the chipset's reserved area.
+  auto r = run_process({SVMM_BINARY, "run", "--kernel", SVMM_TEST_KERNEL, "--memory", "2"});
+  EXPECT_EQ(r.exit_status, SVMM_EXIT_USAGE) << r.err;
+  EXPECT_NE(r.err.find("not inside a RAM range of the memory map"), std::string::npos) << r.err;
+  EXPECT_TRUE(r.out.empty()) << r.out;
+}
+
 TEST(ExitStatus, MissingKvmDeviceIsHostError) {
   std::vector<std::string> argv = {SVMM_BINARY, "run", "--kernel", SVMM_TEST_KERNEL};
   // SVMM_KVM_DEVICE overrides /dev/kvm (documented in the README for hosts and tests).

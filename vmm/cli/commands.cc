@@ -49,15 +49,15 @@ void check_images(const Config& c) {
     try {
       BootImage image(spec);
     } catch (const UsageError& e) {
-      throw UsageError("config error at " + where + ": " + e.what());
+      throw UsageError(where + ": " + e.what());
     }
   };
   const auto& g = c.guest_os;
-  check(c.source.empty() ? std::string("--kernel") : std::string("/guest_os/kernel"),
+  check(c.source.empty() ? std::string("--kernel") : std::string("config error at /guest_os/kernel"),
         {g.kernel, g.boot, g.initrd, g.cmdline, g.memory_mib, g.vcpus, true});
   for (size_t i = 0; i < c.trusted_vms.size(); ++i) {
     const auto& t = c.trusted_vms[i];
-    check("/trusted_vms/" + std::to_string(i) + "/kernel",
+    check("config error at /trusted_vms/" + std::to_string(i) + "/kernel",
           {t.kernel, t.boot, std::nullopt, t.cmdline, t.memory_mib, t.vcpus, false});
   }
 }

@@ -160,6 +160,12 @@ struct Config {
   }
 };
 
+// For a build that lacks a feature: throws UsageError "config error at POINTER: not supported
+// yet" if `json_pointer` was set explicitly, and does nothing for a default (spec/config.md: a
+// missing feature keeps its defaults inert). The caller decides whether the value needs the
+// feature: `if (!have_tpm && c.token.enabled) refuse_if_set(c, "/token/enabled");`
+void refuse_if_set(const Config& config, std::string_view json_pointer);
+
 // Reads and validates a config file; relative paths are resolved against its directory.
 // Throws UsageError.
 [[nodiscard]] Config load_config(const std::filesystem::path& file);

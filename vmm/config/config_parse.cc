@@ -398,4 +398,8 @@ Config load_config(const fs::path& file) {
 
 Config default_config() { return Config{}; }
 
+void refuse_if_set(const Config& config, std::string_view json_pointer) {
+  if (config.is_set(json_pointer)) config_detail::fail(json_pointer, "not supported yet");
+}
+
 }  // namespace svmm
