@@ -8,6 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup-debian.sh
+scripts/check-layering.sh
 
 fuzz_seconds=${SVMM_FUZZ_SECONDS:-60}
 jobs=$(nproc)

@@ -12,7 +12,7 @@
 #include "devices/sink.h"
 #include "vmm/config/config.h"
 #include "vmm/kvm/kvm.h"
-#include "vmm/kvm/unique_fd.h"
+#include "vmm/util/unique_fd.h"
 #include "vmm/vm.h"
 
 namespace svmm {

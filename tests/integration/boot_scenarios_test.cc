@@ -130,6 +130,19 @@ TEST(ExitStatus, MissingKvmDeviceIsHostError) {
   EXPECT_NE(missing.err.find("/nonexistent/kvm"), std::string::npos) << missing.err;
 }
 
+TEST(Config, ExplicitValuesOfMissingFeaturesAreRefusedAtRunTime) {
+  TempDir dir;
+  std::string cfg = dir.write("vm.json", std::string(R"({"guest_os": {"kernel": ")") +
+                                             SVMM_TEST_KERNEL + R"("}, "api": {"socket": "s.sock"}})");
+  auto valid = run_process({SVMM_BINARY, "validate", "--config", cfg});
+  EXPECT_EQ(valid.exit_status, 0) << valid.err;
+  EXPECT_EQ(valid.out, "ok\n");
+  auto r = run_process({SVMM_BINARY, "run", "--config", cfg});
+  EXPECT_EQ(r.exit_status, SVMM_EXIT_USAGE);
+  EXPECT_NE(r.err.find("config error at /api/socket: not supported yet"), std::string::npos) << r.err;
+  EXPECT_TRUE(r.out.empty()) << r.out;
+}
+
 TEST(Console, FileConsoleReceivesTheGuestOutput) {
   SVMM_REQUIRE_KVM();
   TempDir dir;

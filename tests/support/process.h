@@ -18,6 +18,31 @@ struct ProcessResult {
 ProcessResult run_process(const std::vector<std::string>& argv,
                           std::chrono::milliseconds timeout = std::chrono::seconds(60));
 
+// A child running in the background with stdout and stderr going to files, for tests that
+// interact with it while it runs (signals, sockets). Killed and reaped on destruction.
+class ChildProcess {
+ public:
+  ChildProcess(const std::vector<std::string>& argv, const std::string& out_path,
+               const std::string& err_path);
+  ~ChildProcess();
+  ChildProcess(const ChildProcess&) = delete;
+  ChildProcess& operator=(const ChildProcess&) = delete;
+  [[nodiscard]] int pid() const { return pid_; }
+  void signal(int sig) const;
+  // The exit status (or 128 + signal), or -1 if it did not end within `timeout`.
+  int wait(std::chrono::milliseconds timeout);
+
+ private:
+  int pid_ = -1;
+  bool reaped_ = false;
+};
+
+// Reads a whole file ("" if missing).
+std::string read_file(const std::string& path);
+// Polls `path` until it contains `needle`; false on timeout.
+bool wait_for_text(const std::string& path, const std::string& needle,
+                   std::chrono::milliseconds timeout);
+
 // A fresh temporary directory, removed with its contents on destruction.
 class TempDir {
  public:

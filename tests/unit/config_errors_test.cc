@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/process.h"
 #include "tests/unit/config_test_util.h"
 #include "vmm/config/config.h"
 #include "vmm/util/error.h"
@@ -240,6 +241,20 @@ TEST_P(ConfigErrors, IsAUsageErrorNamingThePath) {
       EXPECT_EQ(what, expected);
     }
   }
+}
+
+// The same table through the real binary: `svmm validate` exits 2 and prints the message,
+// naming the path, on stderr; nothing on stdout.
+TEST_P(ConfigErrors, SvmmValidateExitsTwoNamingThePath) {
+  const BadConfig& bad = GetParam();
+  ConfigDir dir;
+  const auto file = dir.write("svmm.json", bad.text);
+  auto r = test::run_process({SVMM_BINARY, "validate", "--config", file.string()});
+  EXPECT_EQ(r.exit_status, 2) << r.err;
+  const std::string at =
+      bad.path.empty() ? "config error at the top level: " : "config error at " + bad.path + ": ";
+  EXPECT_NE(r.err.find("svmm: " + at), std::string::npos) << r.err;
+  EXPECT_TRUE(r.out.empty()) << r.out;
 }
 
 INSTANTIATE_TEST_SUITE_P(Malformed, ConfigErrors, ::testing::ValuesIn(bad_configs()),

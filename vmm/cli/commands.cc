@@ -14,7 +14,7 @@
 #include "vmm/boot_image.h"
 #include "vmm/console/raw_terminal.h"
 #include "vmm/kvm/kvm.h"
-#include "vmm/kvm/unique_fd.h"
+#include "vmm/util/unique_fd.h"
 #include "vmm/machine.h"
 #include "vmm/util/error.h"
 #include "vmm/util/log.h"

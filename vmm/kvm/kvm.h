@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "vmm/kvm/unique_fd.h"
+#include "vmm/util/unique_fd.h"
 
 namespace svmm {
 

@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "vmm/kvm/unique_fd.h"
+#include "vmm/util/unique_fd.h"
 #include "vmm/kvm/vcpu_exit.h"
 
 namespace svmm {

@@ -5,7 +5,7 @@
 
 #include <cstdint>
 
-#include "vmm/kvm/unique_fd.h"
+#include "vmm/util/unique_fd.h"
 
 namespace svmm {
 
