@@ -8,7 +8,7 @@ packages=(
   clang libclang-rt-14-dev          # second compiler, sanitizers and libFuzzer
   libfmt-dev libcli11-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  libtpms-dev
+  libtpms-dev libssl-dev
 )
 
 missing=()

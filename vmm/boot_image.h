@@ -12,6 +12,7 @@
 #include "vmm/loader/boot_protocol.h"
 #include "vmm/loader/image.h"
 #include "vmm/memory/layout.h"
+#include "vmm/util/sha256.h"
 #include "vmm/x86/vcpu_setup.h"
 
 namespace svmm {
@@ -38,6 +39,8 @@ class BootImage {
 
   [[nodiscard]] const KernelPlan& plan() const { return plan_; }
   [[nodiscard]] const std::vector<MemmapEntry>& memmap() const { return memmap_; }
+  // SHA-256 of the whole kernel image file (spec/token.md section 3: measured at launch).
+  [[nodiscard]] Sha256 kernel_sha256() const { return sha256(kernel_); }
 
  private:
   BootImageSpec spec_;

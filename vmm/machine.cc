@@ -13,7 +13,9 @@
 #include "devices/post_port.h"
 #include "protocol/cpuid.h"
 #include "protocol/exit_status.h"
+#include "protocol/memory_map.h"
 #include "protocol/ports.h"
+#include "chipset/txt_heap.h"
 #include "vmm/boot_image.h"
 #include "vmm/console/console_input.h"
 #include "vmm/console/file_sink.h"
@@ -52,6 +54,10 @@ Machine::Machine(Config config) : config_(std::move(config)) {
   stop_event_.reset(efd);
 
   console_ = make_sink(g.console);
+  monitor_ = std::make_unique<SecureMonitor>(kvm_, config_, *this,
+                                             [this](int status, const std::string& reason) {
+                                               request_stop({status, reason});
+                                             });
   VmSpec spec;
   spec.name = "guest OS";
   spec.role = RequesterRole::GuestOs;
@@ -59,16 +65,23 @@ Machine::Machine(Config config) : config_(std::move(config)) {
   spec.vcpus = g.vcpus;
   spec.memory_mib = g.memory_mib;
   spec.protection = MemoryProtection::Normal;
-  spec.cpuid.features = SVMM_CPUID_FEATURE_HYPERCALL_PORT;
+  spec.cpuid.features = SVMM_CPUID_FEATURE_HYPERCALL_PORT | SVMM_CPUID_FEATURE_CHIPSET;
   spec.cpuid.vm_index = 0;
   guest_ = std::make_unique<Vm>(kvm_, spec, [this](const VmStop& s) { request_stop(s); });
+  monitor_->attach_guest_os(*guest_);
   attach_guest_os_devices();
   Entry32 entry = image.load(guest_->memory());
-  guest_->create_vcpus(kvm_, entry);
+  // The chipset's TXT heap (a BiosData table) in the reserved area, where HEAP.BASE points.
+  const auto layout = txt_chipset_layout(low_ram_end(g.memory_mib));
+  const auto heap = build_txt_heap(layout, g.vcpus);
+  if (!guest_->memory().write(GuestAddress(layout.heap_base), heap))
+    throw InternalError("cannot write the TXT heap to guest memory");
+  guest_->create_vcpus(kvm_, entry, monitor_.get());
 }
 
 Machine::~Machine() {
   if (guest_) guest_->stop();
+  monitor_.reset();  // before the guest OS VM it refers to
   if (console_) console_->flush();
 }
 
@@ -76,11 +89,6 @@ void Machine::refuse_unsupported() const {
   // spec/config.md: a build lacking a feature keeps that section's defaults inert and refuses
   // only values set explicitly that need it. Each line goes when its feature lands.
   const Config& c = config_;
-  if (!c.trusted_vms.empty()) refuse_if_set(c, "/trusted_vms");
-  if (c.secure.launch == LaunchMode::Boot) refuse_if_set(c, "/secure/launch");
-  if (c.hypercall.kernel_only) refuse_if_set(c, "/hypercall/kernel_only");
-  if (c.chipset.fuse != FuseState::Enabled) refuse_if_set(c, "/chipset/fuse");
-  if (c.chipset.abort_policy != AbortPolicy::AllOnes) refuse_if_set(c, "/chipset/abort_policy");
   if (c.token.enabled) refuse_if_set(c, "/token/enabled");
   if (c.token.state_dir) refuse_if_set(c, "/token/state_dir");
   if (c.api.socket) refuse_if_set(c, "/api/socket");
@@ -93,20 +101,36 @@ void Machine::attach_guest_os_devices() {
   pio.insert(SVMM_PORT_COM1, SVMM_PORT_COM1_LEN, com1_, "COM1");
   pio.insert(SVMM_PORT_DEBUG_EXIT, SVMM_PORT_DEBUG_EXIT_LEN,
              std::make_shared<DebugExit>([this](uint32_t v) {
-               request_stop({debug_exit_status(v),
-                             "the guest OS wrote " + std::to_string(v) + " to the debug-exit port"});
+               guest_power_stop({debug_exit_status(v), "the guest OS wrote " + std::to_string(v) +
+                                                           " to the debug-exit port"});
              }),
              "debug-exit");
   auto i8042 = std::make_shared<I8042>(
-      [this] { request_stop({SVMM_EXIT_OK, "the guest OS requested a reset (i8042)"}); });
+      [this] { guest_power_stop({SVMM_EXIT_OK, "the guest OS requested a reset (i8042)"}); });
   pio.insert(I8042::kBase, I8042::kRangeLength, i8042, "i8042");
   pio.insert(SVMM_PORT_POST, 1, std::make_shared<PostPort>(), "POST");
+  auto& mmio = guest_->mmio();
+  mmio.insert(SVMM_MMIO_CHIPSET_PRIVATE, SVMM_MMIO_CHIPSET_WINDOW_SIZE, monitor_->private_window(),
+              "chipset private window");
+  mmio.insert(SVMM_MMIO_CHIPSET_PUBLIC, SVMM_MMIO_CHIPSET_WINDOW_SIZE, monitor_->public_window(),
+              "chipset public window");
+}
+
+void Machine::guest_power_stop(const VmStop& stop) {
+  if (!monitor_->guest_power_request(stop.reason)) return;
+  request_stop(stop);
+}
+
+void Machine::emit(std::string_view name, const nlohmann::json& data) {
+  log::info("event", "{} {}", name, data.dump());
 }
 
 void Machine::request_stop(const VmStop& stop) {
   {
     std::lock_guard<std::mutex> lock(stop_mutex_);
-    if (stop_) return;
+    // The first reason wins, except that a failed teardown (fail closed) always shows.
+    if (stop_ && stop.exit_status != SVMM_EXIT_TEARDOWN_FAILED) return;
+    if (stop_ && stop_->exit_status == SVMM_EXIT_TEARDOWN_FAILED) return;
     stop_ = stop;
   }
   guest_->request_stop();
@@ -118,6 +142,11 @@ int Machine::run(int signal_fd) {
   std::unique_ptr<ConsoleInput> input;
   if (config_.guest_os.console.kind == ConsoleKind::Stdio && ::isatty(STDIN_FILENO))
     input = std::make_unique<ConsoleInput>(STDIN_FILENO, *com1_);
+  if (config_.secure.launch == LaunchMode::Boot) {
+    // secure.launch "boot": the trusted VMs run before the guest OS starts.
+    int64_t r = monitor_->secure_launch(SVMM_HC_LAUNCH_ALL);
+    if (r != 0) throw InternalError("secure launch at boot failed (" + std::to_string(r) + ")");
+  }
   guest_->start();
   log::debug("machine", "guest OS started with {} vCPU(s), {} MiB", config_.guest_os.vcpus,
              config_.guest_os.memory_mib);
@@ -132,9 +161,26 @@ int Machine::run(int signal_fd) {
     if (n < 0 && errno != EINTR) throw InternalError(std::string("poll: ") + std::strerror(errno));
     if (signal_fd >= 0 && (fds[1].revents & POLLIN)) {
       signalfd_siginfo si{};
-      if (::read(signal_fd, &si, sizeof si) == sizeof si)
-        request_stop({SVMM_EXIT_OK, std::string("stopped by ") + sigabbrev_np(static_cast<int>(si.ssi_signo))});
+      if (::read(signal_fd, &si, sizeof si) == sizeof si) {
+        // SIGTERM/SIGINT: always an orderly teardown first in secure mode (trigger `signal`).
+        // A second signal meanwhile waits in the signalfd: it cannot interrupt the teardown.
+        const std::string why =
+            std::string("stopped by ") + sigabbrev_np(static_cast<int>(si.ssi_signo));
+        if (monitor_->secure()) (void)monitor_->teardown(TeardownTrigger::Signal);
+        request_stop({SVMM_EXIT_OK, why});
+      }
     }
+  }
+  // The guest OS crashed in secure mode: the guest-crash teardown runs before svmm exits (6).
+  if (monitor_->secure()) {
+    bool crashed;
+    {
+      std::lock_guard<std::mutex> lock(stop_mutex_);
+      crashed = stop_ && (stop_->exit_status == SVMM_EXIT_GUEST_CRASH ||
+                          stop_->exit_status == SVMM_EXIT_INTERNAL);
+    }
+    auto out = monitor_->teardown(crashed ? TeardownTrigger::GuestCrash : TeardownTrigger::Signal);
+    (void)out;
   }
   guest_->stop();
   input.reset();

@@ -13,11 +13,13 @@
 #include "vmm/config/config.h"
 #include "vmm/kvm/kvm.h"
 #include "vmm/util/unique_fd.h"
+#include "vmm/events.h"
+#include "vmm/secure_monitor.h"
 #include "vmm/vm.h"
 
 namespace svmm {
 
-class Machine {
+class Machine final : public EventSink {
  public:
   // Validates images, opens KVM, builds every VM and device. Throws Error (with its exit status)
   // and leaves nothing running.
@@ -34,18 +36,26 @@ class Machine {
   void request_stop(const VmStop& stop);
 
   [[nodiscard]] Vm& guest_os() { return *guest_; }
+  [[nodiscard]] SecureMonitor& monitor() { return *monitor_; }
+
+  // EventSink: logged now; the control socket broadcasts them when it exists.
+  void emit(std::string_view name, const nlohmann::json& data) override;
   [[nodiscard]] const Config& config() const { return config_; }
   [[nodiscard]] const Kvm& kvm() const { return kvm_; }
 
  private:
   void refuse_unsupported() const;
   void attach_guest_os_devices();
+  // A stop asked by the guest OS (debug exit, i8042): refused in secure mode when poweroff is
+  // not a teardown trigger; otherwise after the teardown.
+  void guest_power_stop(const VmStop& stop);
 
   Config config_;
   Kvm kvm_;
   std::unique_ptr<Sink> console_;
   std::unique_ptr<IrqLine> com1_irq_;
   std::shared_ptr<Serial16550> com1_;
+  std::unique_ptr<SecureMonitor> monitor_;
   std::unique_ptr<Vm> guest_;
   UniqueFd stop_event_;
   std::mutex stop_mutex_;

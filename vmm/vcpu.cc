@@ -8,6 +8,7 @@
 #include <exception>
 
 #include "protocol/exit_status.h"
+#include "protocol/ports.h"
 #include "vmm/kvm/kvm_error.h"
 #include "vmm/util/log.h"
 #include "vmm/vcpu_group.h"
@@ -28,14 +29,21 @@ std::string vm_name(const Requester& r) {
 }
 }  // namespace
 
+namespace {
+thread_local Vcpu* t_current_vcpu = nullptr;
+}  // namespace
+
+Vcpu* Vcpu::current() { return t_current_vcpu; }
+
 Vcpu::Vcpu(VcpuFd fd, Requester requester, const PioBus& pio, const MmioBus& mmio,
-           VcpuGroup& group, VcpuObserver& observer)
+           VcpuGroup& group, VcpuObserver& observer, HypercallHandler* hypercalls)
     : fd_(std::move(fd)),
       requester_(requester),
       pio_(pio),
       mmio_(mmio),
       group_(group),
-      observer_(observer) {}
+      observer_(observer),
+      hypercalls_(hypercalls) {}
 
 Vcpu::~Vcpu() { join(); }
 
@@ -54,6 +62,7 @@ void Vcpu::kick() {
 }
 
 void Vcpu::thread_main() {
+  t_current_vcpu = this;
   native_.store(pthread_self());
   has_thread_.store(true);
   try {
@@ -96,6 +105,23 @@ bool Vcpu::crash(const std::string& what) {
   return false;
 }
 
+bool Vcpu::port_hypercall() {
+  kvm_regs regs = fd_.get_regs();
+  // Outside 64-bit mode the arguments are the low 32 bits (zero-extended).
+  const bool long_mode = fd_.get_sregs().cs.l;
+  const uint64_t mask = long_mode ? ~0ull : 0xFFFFFFFFull;
+  const std::array<uint64_t, 4> args = {regs.rbx & mask, regs.rcx & mask, regs.rsi & mask,
+                                        regs.rdi & mask};
+  HypercallResult r =
+      hypercalls_->port_hypercall(*this, static_cast<uint32_t>(regs.rax), args);
+  if (r.stop_vcpu) return false;
+  // Only RAX changes. RIP: on kvm_pvm it already points past the OUT; hardware KVM advances it
+  // when it completes the PIO on the next KVM_RUN. Never advance it here.
+  regs.rax = static_cast<uint64_t>(r.value);
+  fd_.set_regs(regs);
+  return true;
+}
+
 bool Vcpu::handle_exit(const VcpuExit& exit) {
   // Devices judge an access by who made it, including at which privilege level.
   if (std::holds_alternative<exit::IoIn>(exit) || std::holds_alternative<exit::IoOut>(exit) ||
@@ -111,6 +137,10 @@ bool Vcpu::handle_exit(const VcpuExit& exit) {
             return true;
           },
           [&](const exit::IoOut& io) {
+            // Only a 32-bit OUT is a hypercall; byte/word OUTs fall through to the bus, where
+            // nothing claims the port (spec/guest-abi.md section 5).
+            if (io.port == SVMM_PORT_HYPERCALL && io.size == 4 && io.count == 1 && hypercalls_)
+              return port_hypercall();
             for (uint32_t i = 0; i < io.count; ++i)
               (void)pio_.write(io.port, io.data.subspan(size_t{i} * io.size, io.size), requester_);
             return true;

@@ -10,6 +10,7 @@
 
 #include "vmm/bus/bus.h"
 #include "vmm/bus/requester.h"
+#include "vmm/hypercall_handler.h"
 #include "vmm/kvm/vcpu_fd.h"
 
 namespace svmm {
@@ -32,13 +33,15 @@ class VcpuObserver {
 class Vcpu {
  public:
   Vcpu(VcpuFd fd, Requester requester, const PioBus& pio, const MmioBus& mmio, VcpuGroup& group,
-       VcpuObserver& observer);
+       VcpuObserver& observer, HypercallHandler* hypercalls = nullptr);
   ~Vcpu();
   Vcpu(const Vcpu&) = delete;
   Vcpu& operator=(const Vcpu&) = delete;
 
   void start();
   void join();
+  // The vCPU whose thread is calling, or nullptr on any other thread.
+  [[nodiscard]] static Vcpu* current();
   // Makes the vCPU leave guest mode as soon as possible (any thread).
   void kick();
 
@@ -47,12 +50,15 @@ class Vcpu {
   [[nodiscard]] uint32_t index() const { return requester_.vcpu_index; }
   // Number of exits handled (statistics, benchmarks).
   [[nodiscard]] uint64_t exit_count() const { return exits_.load(std::memory_order_relaxed); }
+  [[nodiscard]] VcpuGroup& group() { return group_; }
 
  private:
   void thread_main();
   // Returns false when the vCPU must stop running.
   bool handle_exit(const VcpuExit& exit);
   bool crash(const std::string& what);
+  // A 32-bit OUT to the hypercall port; returns false when the vCPU must stop.
+  bool port_hypercall();
   void complete_pending_io();
 
   VcpuFd fd_;
@@ -61,6 +67,7 @@ class Vcpu {
   const MmioBus& mmio_;
   VcpuGroup& group_;
   VcpuObserver& observer_;
+  HypercallHandler* hypercalls_;
   std::thread thread_;
   std::atomic<pthread_t> native_{};
   std::atomic<bool> has_thread_{false};

@@ -99,6 +99,17 @@ bool VcpuGroup::checkpoint(Vcpu& vcpu) {
   return true;
 }
 
+VcpuGroup::Hold::Hold(VcpuGroup& group) : group_(group) {
+  std::lock_guard<std::mutex> lock(group_.mutex_);
+  ++group_.parked_;
+  group_.cv_.notify_all();
+}
+
+VcpuGroup::Hold::~Hold() {
+  std::lock_guard<std::mutex> lock(group_.mutex_);
+  --group_.parked_;
+}
+
 void VcpuGroup::thread_exited() {
   std::lock_guard<std::mutex> lock(mutex_);
   --running_;

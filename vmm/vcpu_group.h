@@ -36,6 +36,20 @@ class VcpuGroup {
   void resume();
   [[nodiscard]] bool parked() const;
 
+  // A vCPU thread that blocks outside guest mode on the monitor (a hypercall waiting for a
+  // teardown, say) counts as parked meanwhile, so a freeze never waits for it. While held, its
+  // state is stable: it runs no guest code and its registers are not changed.
+  class Hold {
+   public:
+    explicit Hold(VcpuGroup& group);
+    ~Hold();
+    Hold(const Hold&) = delete;
+    Hold& operator=(const Hold&) = delete;
+
+   private:
+    VcpuGroup& group_;
+  };
+
   // Asks every vCPU thread to end (safe from a vCPU thread: does not wait).
   void request_stop();
   // Stops every vCPU thread for good and joins them. Idempotent; not from a vCPU thread.

@@ -42,7 +42,7 @@ class Vm final : public VcpuObserver {
   // Creates every vCPU: CPUID, MSRs, FPU, LAPIC LINTs; vCPU 0 (the bootstrap processor) gets
   // the 32-bit entry state, the others wait for INIT/SIPI in the in-kernel LAPIC. Freezes the
   // buses: devices must be attached before.
-  void create_vcpus(const Kvm& kvm, const Entry32& entry);
+  void create_vcpus(const Kvm& kvm, const Entry32& entry, HypercallHandler* hypercalls = nullptr);
   void start();
   // Ends the vCPU threads (does not wait; safe from a vCPU thread).
   void request_stop();

@@ -51,7 +51,7 @@ ap_protected:
 	.balign 8
 	.word 0
 ap_gdt_ptr:
-	.word 4 * 8 - 1			/* boot_gdt: null, code64, data, code32 */
+	.word GUEST_GDT_SIZE - 1	/* boot_gdt (boot/entry32.S) */
 	.long boot_gdt
 ap_trampoline_end:
 

@@ -73,7 +73,7 @@ long_entry:
 	jmp	5b
 
 /* The GDT used by the BSP and, through the trampoline, by every AP. Accessed bits preset so
- * that the CPU never writes to it. */
+ * that the CPU never writes to the segment descriptors (LTR sets the busy bit of a TSS one). */
 	.section .data
 	.balign 16
 	.globl boot_gdt
@@ -82,7 +82,15 @@ boot_gdt:
 	.quad 0x00AF9B000000FFFF	/* 0x08: 64-bit code */
 	.quad 0x00CF93000000FFFF	/* 0x10: flat data */
 	.quad 0x00CF9B000000FFFF	/* 0x18: flat 32-bit code */
+	.quad 0x00CFF3000000FFFF	/* 0x20: flat data, DPL 3 (user) */
+	.quad 0x00AFFB000000FFFF	/* 0x28: 64-bit code, DPL 3 (user) */
+	/* 0x30: one 16-byte TSS descriptor per user-capable CPU, filled in by kernel/usermode.c
+	 * (the TSS base is only known at link time, and split across the descriptor). */
+	.fill 2 * GUEST_USER_CPUS, 8, 0
 boot_gdt_end:
+	.if boot_gdt_end - boot_gdt != GUEST_GDT_SIZE
+	.error "boot_gdt does not match GUEST_GDT_SIZE (boot/layout.h)"
+	.endif
 	.balign 8
 	.word 0				/* pad so that the base is 4-byte aligned */
 	.globl boot_gdt_ptr
@@ -91,18 +99,19 @@ boot_gdt_ptr:
 	.quad boot_gdt			/* lgdt in 32-bit mode reads the low 4 bytes only */
 
 /* Identity map of 0-4 GiB in 2 MiB pages, built by the assembler: PML4[0] -> PDPT,
- * PDPT[0..3] -> four page directories; the MMIO hole [3 GiB, 4 GiB) uncached.
+ * PDPT[0..3] -> four page directories; the MMIO hole [3 GiB, 4 GiB) uncached. Every entry is
+ * user-accessible (U): CPL 3 code reaches RAM and the MMIO hole (SMEP/SMAP stay off).
  * boot_pml4 is also the CR3 of every AP; kernel/paging.c adds mappings above 4 GiB. */
 	.section .data.pagetables, "aw"
 	.balign 4096
 	.globl boot_pml4, boot_pdpt, boot_pd
 boot_pml4:
-	.quad boot_pdpt + (GUEST_PTE_P | GUEST_PTE_W)
+	.quad boot_pdpt + (GUEST_PTE_P | GUEST_PTE_W | GUEST_PTE_U)
 	.fill 511, 8, 0
 boot_pdpt:
 	.set pd_index, 0
 	.rept GUEST_BOOT_PDS
-	.quad boot_pd + pd_index * 4096 + (GUEST_PTE_P | GUEST_PTE_W)
+	.quad boot_pd + pd_index * 4096 + (GUEST_PTE_P | GUEST_PTE_W | GUEST_PTE_U)
 	.set pd_index, pd_index + 1
 	.endr
 	.fill 512 - GUEST_BOOT_PDS, 8, 0
@@ -110,9 +119,9 @@ boot_pd:
 	.set pde_index, 0
 	.rept GUEST_BOOT_PDS * 512
 	.if pde_index >= GUEST_HOLE_PDE_INDEX
-	.quad (pde_index << 21) | GUEST_PTE_P | GUEST_PTE_W | GUEST_PTE_PS | GUEST_PTE_PCD | GUEST_PTE_PWT
+	.quad (pde_index << 21) | GUEST_PTE_P | GUEST_PTE_W | GUEST_PTE_U | GUEST_PTE_PS | GUEST_PTE_PCD | GUEST_PTE_PWT
 	.else
-	.quad (pde_index << 21) | GUEST_PTE_P | GUEST_PTE_W | GUEST_PTE_PS
+	.quad (pde_index << 21) | GUEST_PTE_P | GUEST_PTE_W | GUEST_PTE_U | GUEST_PTE_PS
 	.endif
 	.set pde_index, pde_index + 1
 	.endr

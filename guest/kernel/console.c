@@ -51,6 +51,7 @@ int vsnprintf_k(char* buf, size_t size, const char* fmt, va_list ap) {
     ++fmt;
     char pad = ' ';
     int width = 0, longs = 0;
+    if (*fmt == '-') ++fmt; /* strings are left-justified anyway; numbers stay right-justified */
     if (*fmt == '0') {
       pad = '0';
       ++fmt;
@@ -103,6 +104,14 @@ int vsnprintf_k(char* buf, size_t size, const char* fmt, va_list ap) {
   }
   if (size) buf[o.len < size ? o.len : size - 1] = '\0';
   return (int)o.len;
+}
+
+int snprintf_k(char* buf, size_t size, const char* fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf_k(buf, size, fmt, ap);
+  va_end(ap);
+  return n;
 }
 
 static void emit(const char* s) {

@@ -9,6 +9,7 @@
 #include "kernel/idt.h"
 #include "kernel/report.h"
 #include "kernel/serial.h"
+#include "kernel/svmm.h"
 #include "scenarios/scenarios.h"
 
 void kmain(uint32_t start_info_gpa);
@@ -17,6 +18,8 @@ void kmain(uint32_t start_info_gpa) {
   int have_start_info = bootinfo_copy(start_info_gpa) == 0;
   serial_init();
   idt_init();
+  /* CPUID at CPL 0, where svmm answers its leaves; cached for CPL 3 and for test_exit. */
+  const struct whoami* me = whoami();
   if (!have_start_info) {
     kprintf(SVMM_TEST_LINE_START "\n");
     test_fail("no hvm_start_info at 0x%x (magic 0x%x)", start_info_gpa, bootinfo.magic);
@@ -24,6 +27,7 @@ void kmain(uint32_t start_info_gpa) {
   cmdline_parse(bootinfo.cmdline);
   const char* name = cmdline_scenario();
   kprintf(SVMM_TEST_LINE_START "%s\n", name);
+  if (me->trusted) kprintf("svmm-test: trusted VM %u (CPUID VM index %u)\n", me->vm_index - 1, me->vm_index);
   const struct scenario* s = scenario_find(name);
   if (!s) test_fail("unknown scenario '%s'", name);
   s->run();

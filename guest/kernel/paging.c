@@ -6,7 +6,7 @@
 #define GIB_SHIFT 30
 #define PDE_SHIFT 21
 #define ENTRIES 512
-#define PAGE_FLAGS ((uint64_t)(GUEST_PTE_P | GUEST_PTE_W))
+#define PAGE_FLAGS ((uint64_t)(GUEST_PTE_P | GUEST_PTE_W | GUEST_PTE_U))
 
 extern uint64_t boot_pdpt[ENTRIES]; /* boot/entry32.S */
 

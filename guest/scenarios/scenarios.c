@@ -13,6 +13,19 @@ static const struct scenario scenarios[] = {
     {"ports", scenario_ports},         {"smp", scenario_smp},
     {"spin", scenario_spin},           {"pio-loop", scenario_pio_loop},
     {"mmio-loop", scenario_mmio_loop},  {"demo", scenario_demo},
+    {"user-mode", scenario_user_mode},
+    /* guest OS side of the secure core */
+    {"hc-basic", scenario_hc_basic},   {"launch-teardown", scenario_launch_teardown},
+    {"launch-cycles", scenario_launch_cycles},
+    {"launch-await-teardown", scenario_launch_await_teardown},
+    {"spin-secure", scenario_spin_secure}, {"chipset-guest", scenario_chipset_guest},
+    {"abort-policy", scenario_abort_policy}, {"grant", scenario_grant},
+    {"owner-scratch", scenario_owner_scratch}, {"bank-banked", scenario_bank_banked},
+    {"state-check", scenario_state_check}, {"cpl3-kernel-only", scenario_cpl3_kernel_only},
+    /* trusted VM side */
+    {"trusted-secret", scenario_trusted_secret}, {"trusted-grant", scenario_trusted_grant},
+    {"trusted-chipset", scenario_trusted_chipset}, {"trusted-exit", scenario_trusted_exit},
+    {"trusted-fault", scenario_trusted_fault},
 };
 /* clang-format on */
 

@@ -25,5 +25,23 @@ void scenario_spin(void);
 void scenario_pio_loop(void);
 void scenario_mmio_loop(void);
 void scenario_demo(void);
+void scenario_user_mode(void);
+void scenario_hc_basic(void);
+void scenario_launch_teardown(void);
+void scenario_launch_cycles(void);
+void scenario_launch_await_teardown(void);
+void scenario_spin_secure(void);
+void scenario_chipset_guest(void);
+void scenario_abort_policy(void);
+void scenario_grant(void);
+void scenario_owner_scratch(void);
+void scenario_bank_banked(void);
+void scenario_state_check(void);
+void scenario_cpl3_kernel_only(void);
+void scenario_trusted_secret(void);
+void scenario_trusted_grant(void);
+void scenario_trusted_chipset(void);
+void scenario_trusted_exit(void);
+void scenario_trusted_fault(void);
 
 #endif

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "protocol/hypercall.h"
+#include "chipset/chipset_types.h"  // FuseState, AbortPolicy: the chipset's own vocabulary
 #include "vmm/loader/boot_protocol.h"
 
 namespace svmm {
@@ -64,11 +65,6 @@ enum class TeardownTrigger : std::uint32_t {
   TrustedFault = SVMM_TRIGGER_TRUSTED_FAULT,
   GuestCrash = SVMM_TRIGGER_GUEST_CRASH,
 };
-
-enum class FuseState { Enabled, Disabled };
-
-// spec/chipset.md section 4.
-enum class AbortPolicy { AllOnes, AllZeros, ErrorCode, Interrupt, Teardown, Reset };
 
 enum class LogLevel { Error, Warn, Info, Debug, Trace };
 

@@ -53,6 +53,13 @@ void VmFd::irq_line(uint32_t irq, bool level) const {
   if (::ioctl(fd_.get(), KVM_IRQ_LINE, &l) < 0) throw KvmError("KVM_IRQ_LINE", errno);
 }
 
+void VmFd::signal_msi(uint32_t apic_id, uint8_t vector) const {
+  kvm_msi msi{};
+  msi.address_lo = 0xFEE00000u | ((apic_id & 0xFFu) << 12);
+  msi.data = vector;
+  if (::ioctl(fd_.get(), KVM_SIGNAL_MSI, &msi) < 0) throw KvmError("KVM_SIGNAL_MSI", errno);
+}
+
 int VmFd::check_extension(int cap) const {
   int r = ::ioctl(fd_.get(), KVM_CHECK_EXTENSION, cap);
   return r < 0 ? 0 : r;

@@ -24,6 +24,9 @@ class VmFd {
   void create_irqchip() const;
   void create_pit2() const;
   void irq_line(uint32_t irq, bool level) const;
+  // Delivers an MSI through the in-kernel LAPICs (KVM_SIGNAL_MSI): `vector` to the local APIC
+  // with id `apic_id`, fixed delivery, edge triggered.
+  void signal_msi(uint32_t apic_id, uint8_t vector) const;
   [[nodiscard]] int check_extension(int cap) const;
   [[nodiscard]] VcpuFd create_vcpu(uint32_t id) const;
   [[nodiscard]] int fd() const { return fd_.get(); }

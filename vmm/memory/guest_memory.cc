@@ -1,5 +1,10 @@
 #include "vmm/memory/guest_memory.h"
 
+#include <fmt/format.h>
+
+#include "vmm/memory/scrub.h"
+#include "vmm/util/error.h"
+
 namespace svmm {
 
 GuestMemory::GuestMemory(const VmFd& vm, const std::vector<RamRange>& ranges,
@@ -46,6 +51,22 @@ bool GuestMemory::fill(GuestAddress addr, uint64_t len, uint8_t value) {
   if (!dst) return false;
   if (len) std::memset(dst->data(), value, dst->size());
   return true;
+}
+
+uint64_t GuestMemory::scrub_and_release(unsigned threads) {
+  uint64_t total = 0;
+  for (auto& s : slots_) {
+    if (!s->mapped()) continue;
+    if (auto bad = zero_and_verify(s->host_bytes(), threads))
+      throw InternalError(fmt::format("scrub: guest-physical 0x{:x} did not read back zero",
+                                      s->base().value() + *bad));
+    total += s->size();
+  }
+  for (auto& s : slots_) {
+    s->unregister();
+    s->unmap_scrubbed();
+  }
+  return total;
 }
 
 uint64_t GuestMemory::total_bytes() const {

@@ -46,6 +46,11 @@ class GuestMemory {
   // the range is not wholly inside one slot.
   [[nodiscard]] std::optional<std::span<uint8_t>> slice(GuestAddress addr, uint64_t len) const;
 
+  // Teardown step 3 for this RAM: zero every byte with up to `threads` threads, verify it reads
+  // back zero, then remove each slot from KVM and unmap it. Returns the bytes scrubbed; throws
+  // InternalError naming the first address that did not read back zero.
+  uint64_t scrub_and_release(unsigned threads);
+
   [[nodiscard]] const std::vector<std::unique_ptr<MemorySlot>>& slots() const { return slots_; }
   [[nodiscard]] uint64_t total_bytes() const;
 

@@ -79,6 +79,14 @@ void MemorySlot::scrub_and_unmap() {
   host_ = nullptr;
 }
 
+void MemorySlot::unmap_scrubbed() {
+  if (!host_) return;
+  if (registered_) throw InternalError("unmapping a memory slot that KVM still maps");
+  if (locked_) ::munlock(host_, size_);
+  ::munmap(host_, size_);
+  host_ = nullptr;
+}
+
 std::span<uint8_t> MemorySlot::host_bytes() const {
   if (!host_) return {};
   return {host_, static_cast<size_t>(size_)};

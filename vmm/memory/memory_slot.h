@@ -36,6 +36,9 @@ class MemorySlot {
   void unregister();
   // Overwrites every byte, then unmaps. Idempotent.
   void scrub_and_unmap();
+  // Unmaps memory the caller already overwrote and verified (teardown step 3). Must be
+  // unregistered first.
+  void unmap_scrubbed();
 
   // Host view of the whole slot (for vmm/memory only: scrub, checked accessors).
   [[nodiscard]] std::span<uint8_t> host_bytes() const;
