@@ -52,10 +52,11 @@ Decision decide_write(const RegisterDef* reg, ChipsetWindow window, const Reques
 Decision decide_access(const RegisterDef* reg, ChipsetWindow window, AccessOp op,
                        const RequesterView& who) {
   if (window == ChipsetWindow::Private) {
-    // spec/chipset.md section 5: the fuse removes the protected space for everyone.
-    if (!who.fuse_enabled) return {op == AccessOp::Read ? Verdict::Ones : Verdict::Ignore, 0};
-    // Section 1: the guest OS reaches the private window only through a grant (seed 0029).
+    // Section 1: the guest OS reaches the private window only through a grant (seed 0029);
+    // section 4 lists any other guest OS access there as an abort (reason 1), fuse or not.
     if (!who.is_protected && !who.private_granted) return abort_with(SVMM_ABORT_PRIVATE_NO_GRANT);
+    // Section 5: with the fuse disabled the protected space is absent for everyone else.
+    if (!who.fuse_enabled) return {op == AccessOp::Read ? Verdict::Ones : Verdict::Ignore, 0};
   }
   return op == AccessOp::Read ? decide_read(reg, window) : decide_write(reg, window, who);
 }

@@ -17,8 +17,9 @@
 // - An unprotected requester's write to a `cmd` register of the private window is reason 3
 //   ("never commands"), SVMM.HC.CALL included: the guest OS calls through the public window.
 // - Fuse disabled (seed 0026): the private window reads all ones and drops writes for every
-//   requester, and this is not an abort (nothing is counted, no event): the protected space
-//   is absent, as unassigned MMIO is, rather than refused.
+//   requester. For the guest OS without a grant (the only guest OS there is with the fuse
+//   disabled: nothing can grant) that is still the reason-1 abort of section 4; for a
+//   protected requester it is not an abort: the protected space is absent, as unassigned MMIO.
 // - Write checks run in this order, the first failing one giving the reason: per-vCPU
 //   restriction (2), MEM-CONFIG-LOCK or the register's own lock bit (4), writable bits (5).
 //   A locked register refuses every write, even one that would change nothing.

@@ -78,9 +78,20 @@ void scenario_launch_teardown(void) {
   secure_cfg_parse(&cfg, 1);
   if (cfg.vms == 0) test_fail("launch-teardown needs vms=N >= 1");
   const enum transport_sel sel = transport_parse(SEL_BOTH);
+  /* writers=1: the other vCPUs keep writing memory (their spin counters) during the calls. */
+  const uint32_t writers = cmdline_u64("writers", 0) ? spin_start_aps() : 0;
+  if (writers) kprintf("launch-teardown: %u other vCPU(s) writing memory\n", writers);
   uint64_t key1 = 0, key2 = 0;
   if (sel != SEL_BANK) key1 = launch_teardown_once(HC_PORT, &cfg);
   if (sel != SEL_PORT) key2 = launch_teardown_once(HC_BANK, &cfg);
+  for (uint32_t apic = 1; apic <= writers; ++apic) {
+    /* They run on after the teardowns. */
+    const uint64_t before = spin_counter(apic);
+    uint64_t spins = 0;
+    while (spin_counter(apic) == before && ++spins < 100000000ull) __asm__ volatile("pause");
+    if (spin_counter(apic) == before) test_fail("vCPU with APIC id %u stopped writing", apic);
+    kprintf("launch-teardown: vCPU %u wrote on (%lu -> %lu)\n", apic, before, spin_counter(apic));
+  }
   if (sel == SEL_BOTH && key1 != key2)
     test_fail("PUBLIC.KEY differs between two launches of the same VMs (0x%lx, 0x%lx)", key1, key2);
 }

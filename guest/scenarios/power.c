@@ -6,7 +6,9 @@
 #include "kernel/idt.h"
 #include "kernel/report.h"
 #include "kernel/timer.h"
+#include "kernel/svmm.h"
 #include "kernel/x86.h"
+#include "protocol/hypercall.h"
 #include "protocol/ports.h"
 #include "scenarios/scenarios.h"
 
@@ -20,8 +22,15 @@ void scenario_exit(void) {
   debug_exit((uint32_t)code);
 }
 
-/* reset: i8042 reset request; svmm ends the VM (status 0). */
+/* reset [launch=1]: i8042 reset request; svmm ends the VM (status 0). With launch=1 the request
+ * comes in secure mode (after SECURE_LAUNCH of all trusted VMs): the poweroff trigger. */
 void scenario_reset(void) {
+  if (cmdline_u64("launch", 0)) {
+    ready_clear();
+    const int64_t r = hc_call(HC_PORT, SVMM_HC_SECURE_LAUNCH, SVMM_HC_LAUNCH_ALL, 0, 0, 0);
+    if (r != 0) test_fail("SECURE_LAUNCH returned %ld", r);
+    kprintf("reset: in secure mode\n");
+  }
   kprintf("reset: writing 0x%x to port 0x%x\n", SVMM_I8042_CMD_RESET, SVMM_PORT_I8042_CMD);
   outb(SVMM_PORT_I8042_CMD, SVMM_I8042_CMD_RESET);
   delay_ms(RESET_WAIT_MS);

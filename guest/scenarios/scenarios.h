@@ -3,6 +3,8 @@
 #ifndef SVMM_GUEST_SCENARIOS_SCENARIOS_H
 #define SVMM_GUEST_SCENARIOS_SCENARIOS_H
 
+#include <stdint.h>
+
 struct scenario {
   const char* name;
   void (*run)(void);
@@ -25,6 +27,10 @@ void scenario_spin(void);
 void scenario_pio_loop(void);
 void scenario_mmio_loop(void);
 void scenario_demo(void);
+
+/* Helpers shared by scenarios (scenarios/smp_spin.c). */
+uint32_t spin_start_aps(void);
+uint64_t spin_counter(uint32_t apic_id);
 void scenario_user_mode(void);
 void scenario_hc_basic(void);
 void scenario_launch_teardown(void);

@@ -64,6 +64,27 @@ static void spin_cpu(uint32_t cpu, uint32_t apic_id) {
   spin_forever(apic_id);
 }
 
+/* Starts every AP of the MP table spinning on its counter (the BSP returns); the number of
+ * APs spinning. Used by scenarios whose other vCPUs must keep writing memory meanwhile. */
+uint32_t spin_start_aps(void) {
+  struct mp_cpus cpus;
+  smp_discover(&cpus, 1);
+  for (uint32_t i = 0; i < cpus.count; ++i)
+    if (cpus.apic_ids[i] >= SVMM_TEST_MAX_CPUS)
+      test_fail("apic id %u has no spin counter", cpus.apic_ids[i]);
+  memset((void*)(uintptr_t)SVMM_TEST_SPIN_COUNTERS_GPA, 0,
+         SVMM_TEST_MAX_CPUS * SPIN_COUNTER_STRIDE);
+  cpus_reported = 1;
+  const uint32_t started = cpus.count > 1 ? smp_start_aps(&cpus, spin_cpu) : 0;
+  if (!wait_reported(1 + started, REPORT_TIMEOUT_MS)) test_fail("spinning APs did not report");
+  return started;
+}
+
+uint64_t spin_counter(uint32_t apic_id) {
+  return *(volatile uint64_t*)(uintptr_t)(SVMM_TEST_SPIN_COUNTERS_GPA +
+                                          (uint64_t)apic_id * SPIN_COUNTER_STRIDE);
+}
+
 void scenario_spin(void) {
   struct mp_cpus cpus;
   smp_discover(&cpus, cmdline_u64("cpus", 1));

@@ -11,9 +11,11 @@
 namespace svmm::test {
 
 struct TrustedSpec {
-  std::string cmdline = "trusted-secret";
-  int memory_mib = 16;
-  int vcpus = 1;
+  TrustedSpec(std::string c = "trusted-secret", int mib = 16, int n = 1, std::string con = "")
+      : cmdline(std::move(c)), memory_mib(mib), vcpus(n), console(std::move(con)) {}
+  std::string cmdline;
+  int memory_mib;
+  int vcpus;
   std::string console;  // empty: "none"
 };
 

@@ -170,6 +170,18 @@ TEST_F(SecureMonitorTest, TeardownLeavesNothingAndTheGuestRunsOnUntouched) {
   EXPECT_EQ(status, 0);
 }
 
+// The guest-request teardown, with the canaries of the guest's own state check loaded: the full
+// snapshot of every guest OS vCPU at the freeze (for the caller: at its hypercall exit) equals the
+// one just before the resume. (The caller's RAX changes only after the resume, as it re-enters.)
+TEST_F(SecureMonitorTest, GuestRequestTeardownLeavesEveryVcpuSnapshotUnchanged) {
+  Machine m(machine_config("state-check transport=port vms=1", 1, 1, "trusted-secret", dir.path(), 4));
+  m.monitor().set_verify_untouched(true);
+  EXPECT_EQ(m.run(), SVMM_DEBUG_EXIT_STATUS(SVMM_TEST_EXIT_PASS));
+  auto diffs = m.monitor().last_state_diffs();
+  ASSERT_EQ(diffs.size(), 1u) << "no teardown happened";
+  EXPECT_TRUE(diffs[0].empty()) << diffs[0].front();
+}
+
 class FailClosedTest : public SecureMonitorTest, public ::testing::WithParamInterface<const char*> {};
 
 TEST_P(FailClosedTest, AFailingStepEndsTheMachineWithStatusTenAndLeavesNothing) {
