@@ -10,6 +10,7 @@
 
 #include "chipset/txt_heap.h"
 #include "protocol/exit_status.h"
+#include "vmm/hypercall_decoder.h"
 #include "vmm/launch_manifest.h"
 #include "vmm/util/error.h"
 #include "vmm/util/log.h"
@@ -181,34 +182,21 @@ int64_t SecureMonitor::refuse(uint32_t function, const Requester& who) {
 
 int64_t SecureMonitor::call(uint32_t function, const std::array<uint64_t, 4>& args,
                             const Requester& who, bool* stop_caller) {
-  const bool guest_os = who.role == RequesterRole::GuestOs;
-  const bool trusted = who.role == RequesterRole::TrustedVm;
-  // spec/guest-abi.md section 5: -EPERM first: the wrong requester, or CPL > 0 with
-  // hypercall.kernel_only, is a refused hypercall (an aborted access, reason 7).
-  if (config_.hypercall.kernel_only && who.cpl > 0) return refuse(function, who);
-  switch (function) {
-    case SVMM_HC_VERSION: return SVMM_HC_VERSION_VALUE;
-    case SVMM_HC_STATE: return secure() ? 1 : 0;
-    case SVMM_HC_SECURE_LAUNCH:
-      if (!guest_os) return refuse(function, who);
-      return secure_launch(args[0]);
-    case SVMM_HC_TEARDOWN: {
-      if (!guest_os) return refuse(function, who);
-      // A trigger not enabled does not tear down: -EPERM, not an abort (section 6).
-      if (!config_.secure.tears_down_on(TeardownTrigger::GuestRequest)) return err(SVMM_EPERM);
-      if (args[1] != 0) return err(SVMM_EINVAL);  // flags must be 0
-      // Secure mode and the report buffer are judged on the monitor thread, after any
-      // launch or teardown in progress.
-      return teardown(TeardownTrigger::GuestRequest, args[0]).result;
-    }
-    case SVMM_HC_TRUSTED_EXIT:
-      if (!trusted) return refuse(function, who);
-      trusted_exit(who.vm_index - 1, static_cast<int>(static_cast<int64_t>(args[0])),
-                   "TRUSTED_EXIT");
-      if (stop_caller) *stop_caller = true;
-      return 0;
-    default: return err(SVMM_ENOSYS);
-  }
+  const HypercallPolicy policy{config_.hypercall.kernel_only,
+                               config_.secure.tears_down_on(TeardownTrigger::GuestRequest)};
+  const HypercallAction action = decode_hypercall(function, args, who, policy);
+  if (const auto* a = std::get_if<hc::Answer>(&action)) return a->value;
+  if (std::holds_alternative<hc::Refuse>(action)) return refuse(function, who);
+  if (std::holds_alternative<hc::QueryState>(action)) return secure() ? 1 : 0;
+  if (const auto* l = std::get_if<hc::Launch>(&action)) return secure_launch(l->index);
+  // Secure mode and the report buffer are judged on the monitor thread, after any launch or
+  // teardown in progress (section 5: such a call waits, then meets the new state).
+  if (const auto* t = std::get_if<hc::Teardown>(&action))
+    return teardown(TeardownTrigger::GuestRequest, t->report_gpa).result;
+  const auto& e = std::get<hc::TrustedExit>(action);
+  trusted_exit(who.vm_index - 1, static_cast<int>(e.status), "TRUSTED_EXIT");
+  if (stop_caller) *stop_caller = true;
+  return 0;
 }
 
 Vm* SecureMonitor::vm_of(const Requester& who) {
@@ -427,6 +415,14 @@ TeardownOutcome SecureMonitor::do_teardown(TeardownTrigger trigger, uint64_t rep
     for (auto* g : groups) g->request_park();
     for (auto* g : groups) g->wait_parked();
     maybe_inject_failure(step);
+    auto lap = [t0, last = t0](const char* what) mutable {
+      const auto now = std::chrono::steady_clock::now();
+      log::debug("monitor", "teardown: {} took {} us (at {} us)", what,
+                 std::chrono::duration_cast<std::chrono::microseconds>(now - last).count(),
+                 std::chrono::duration_cast<std::chrono::microseconds>(now - t0).count());
+      last = now;
+    };
+    lap("freeze");
     if (verify_untouched_) before = snapshot_guest_os();
 
     // 2. Cap: PCRs 17 and 18 (the token's issue); nothing to cap without a token.
@@ -447,6 +443,7 @@ TeardownOutcome SecureMonitor::do_teardown(TeardownTrigger trigger, uint64_t rep
     }
     chipset_->scrub_trusted_banks();
     out.report.trusted_vms = closed;
+    lap("scrub and close");
 
     // 4. Close the chipset.
     step = TeardownStep::Close;

@@ -10,6 +10,9 @@
 #include "vmm/console/null_sink.h"
 #include "vmm/console/stdout_sink.h"
 #include "vmm/kvm_irq_line.h"
+#include "vmm/util/log.h"
+
+#include <chrono>
 
 namespace svmm {
 
@@ -34,6 +37,7 @@ TrustedVm::TrustedVm(const Kvm& kvm, uint32_t index, const TrustedVmConfig& conf
   spec.vcpus = config.vcpus;
   spec.memory_mib = config.memory_mib;
   spec.protection = MemoryProtection::Trusted;
+  spec.pit = false;
   spec.cpuid.features = SVMM_CPUID_FEATURE_HYPERCALL_PORT | SVMM_CPUID_FEATURE_CHIPSET |
                         SVMM_CPUID_FEATURE_TRUSTED_VM |
                         (wiring.token ? SVMM_CPUID_FEATURE_TOKEN : 0u);
@@ -77,11 +81,19 @@ void TrustedVm::start() { vm_->start(); }
 void TrustedVm::request_stop() { vm_->request_stop(); }
 
 uint64_t TrustedVm::scrub_and_close(unsigned threads) {
+  using Clock = std::chrono::steady_clock;
+  const auto t0 = Clock::now();
   vm_->stop();  // joins the (parked or exited) vCPU threads
+  const auto t1 = Clock::now();
   uint64_t bytes = vm_->memory().scrub_and_release(threads);
+  const auto t2 = Clock::now();
   for (size_t i = 0; i < vm_->vcpus().size(); ++i) vm_->vcpus().vcpu(i).fd().zero_run_page();
   console_->flush();
   vm_.reset();  // closes the vCPU fds (unmapping kvm_run) and the VM fd
+  const auto t3 = Clock::now();
+  auto us = [](auto d) { return std::chrono::duration_cast<std::chrono::microseconds>(d).count(); };
+  log::debug("monitor", "trusted VM {}: join {} us, scrub+verify+unmap {} us, close {} us", index_,
+             us(t1 - t0), us(t2 - t1), us(t3 - t2));
   return bytes;
 }
 

@@ -22,7 +22,7 @@ Vm::Vm(const Kvm& kvm, VmSpec spec, StopHandler on_stop)
   fd_.set_identity_map_addr(kKvmIdentityMapAddr);
   fd_.set_tss_addr(kKvmTssAddr);
   fd_.create_irqchip();
-  fd_.create_pit2();
+  if (spec_.pit) fd_.create_pit2();
   memory_ = GuestMemory(fd_, ram_ranges(spec_.memory_mib), spec_.protection);
 }
 

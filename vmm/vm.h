@@ -27,6 +27,9 @@ struct VmSpec {
   uint64_t memory_mib = 64;
   MemoryProtection protection = MemoryProtection::Normal;
   SvmmCpuidInfo cpuid;
+  // The in-kernel PIT: the guest OS has one (spec/guest-abi.md section 3); trusted VMs do not
+  // need it, and creating and destroying it costs a launch and a teardown milliseconds.
+  bool pit = true;
 };
 
 class Vm final : public VcpuObserver {

@@ -125,9 +125,13 @@ void scenario_launch_cycles(void) {
     if (state != 0 || done != teardowns + i + 1)
       test_fail("cycle %lu: SVMM.STATE %lu, TEARDOWN-COUNT %lu (expected %lu)", i, state, done,
                 teardowns + i + 1);
-    if ((i + 1) % CYCLES_PROGRESS_EVERY == 0 || i + 1 == count)
+    if ((i + 1) % CYCLES_PROGRESS_EVERY == 0 || i + 1 == count) {
       kprintf("launch-cycles: %lu of %lu cycles done (%lu TSC cycles so far, last teardown %lu ns)\n",
               i + 1, count, rdtsc() - start, secure_report.duration_ns);
+      /* pause_ms=T: stay in normal mode a while, so a host can sample svmm between cycles. */
+      const uint64_t pause = cmdline_u64("pause_ms", 0);
+      if (pause) idle_wait_ms(pause);
+    }
   }
   secure_check_after_teardown(teardowns + count);
 }

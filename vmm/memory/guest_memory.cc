@@ -3,6 +3,9 @@
 #include <fmt/format.h>
 
 #include "vmm/memory/scrub.h"
+#include "vmm/util/log.h"
+
+#include <chrono>
 #include "vmm/util/error.h"
 
 namespace svmm {
@@ -54,6 +57,7 @@ bool GuestMemory::fill(GuestAddress addr, uint64_t len, uint8_t value) {
 }
 
 uint64_t GuestMemory::scrub_and_release(unsigned threads) {
+  const auto t0 = std::chrono::steady_clock::now();
   uint64_t total = 0;
   for (auto& s : slots_) {
     if (!s->mapped()) continue;
@@ -62,10 +66,14 @@ uint64_t GuestMemory::scrub_and_release(unsigned threads) {
                                       s->base().value() + *bad));
     total += s->size();
   }
-  for (auto& s : slots_) {
-    s->unregister();
-    s->unmap_scrubbed();
-  }
+  const auto t1 = std::chrono::steady_clock::now();
+  for (auto& s : slots_) s->unregister();
+  const auto t2 = std::chrono::steady_clock::now();
+  for (auto& s : slots_) s->unmap_scrubbed();
+  const auto t3 = std::chrono::steady_clock::now();
+  auto us = [](auto d) { return std::chrono::duration_cast<std::chrono::microseconds>(d).count(); };
+  log::debug("memory", "scrub: zero+verify {} us, unregister {} us, unmap {} us", us(t1 - t0),
+             us(t2 - t1), us(t3 - t2));
   return total;
 }
 
