@@ -158,7 +158,7 @@ TEST_F(SecureScenario, I8042ResetInSecureModeTearsDownThenExitsZero) {
 
 TEST_F(SecureScenario, PoweroffIsRefusedInSecureModeWhenNotATrigger) {
   json only_guest = {{"secure", {{"teardown_on", {"guest-request"}}}}};
-  auto r = run(secure_config("reset launch=1", 1, {{"trusted-secret", 2}}, only_guest), 20s);
+  auto r = run(secure_config("reset launch=1", 1, {{"trusted-secret", 2}}, only_guest), 8s);
   // The reset request is refused: the guest runs on and notices (its FAIL line). Its debug exit
   // that follows is a power-off request too, refused as well: svmm keeps running (the test
   // ends it).
