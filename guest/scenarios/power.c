@@ -40,6 +40,12 @@ void scenario_reset(void) {
 /* triple-fault: with an IDT of limit 0, #UD cannot be delivered (#GP), nor can #GP (#DF),
  * nor #DF: the CPU shuts down, which svmm reports as a guest crash (status 6). */
 void scenario_triple_fault(void) {
+  /* launch=1: crash in secure mode (the guest-crash teardown runs before svmm exits 6). */
+  if (cmdline_u64("launch", 0)) {
+    const int64_t r = hc_call(HC_PORT, SVMM_HC_SECURE_LAUNCH, SVMM_HC_LAUNCH_ALL, 0, 0, 0);
+    if (r != 0) test_fail("SECURE_LAUNCH returned %ld", r);
+    kprintf("triple-fault: in secure mode\n");
+  }
   kprintf("triple-fault: loading an empty IDT and executing ud2\n");
   idt_load_empty();
   __asm__ volatile("ud2");

@@ -182,6 +182,23 @@ TEST_F(SecureMonitorTest, GuestRequestTeardownLeavesEveryVcpuSnapshotUnchanged) 
   EXPECT_TRUE(diffs[0].empty()) << diffs[0].front();
 }
 
+TEST_F(SecureMonitorTest, TwoTriggersAtOnceMakeOneTeardown) {
+  Machine m(machine_config("spin", 1, 1, "trusted-secret", dir.path(), 2));
+  std::thread runner([&] { (void)m.run(); });
+  ASSERT_TRUE(wait_until([&] { return counter(m, 0) > 0; }));
+  ASSERT_EQ(m.monitor().secure_launch(SVMM_HC_LAUNCH_ALL), 0);
+  TeardownOutcome a, b;
+  std::thread t1([&] { a = m.monitor().teardown(TeardownTrigger::Control); });
+  std::thread t2([&] { b = m.monitor().teardown(TeardownTrigger::Signal); });
+  t1.join();
+  t2.join();
+  EXPECT_NE(a.torn_down, b.torn_down) << "exactly one of them tears down";
+  EXPECT_EQ((a.torn_down ? b : a).result, -SVMM_EINVAL) << "the other finds normal mode";
+  EXPECT_EQ(m.monitor().chipset().read_register(SVMM_CS_TEARDOWN_COUNT), 1u);
+  m.request_stop({0, "test finished"});
+  runner.join();
+}
+
 class FailClosedTest : public SecureMonitorTest, public ::testing::WithParamInterface<const char*> {};
 
 TEST_P(FailClosedTest, AFailingStepEndsTheMachineWithStatusTenAndLeavesNothing) {

@@ -169,6 +169,13 @@ TEST_F(SecureScenario, PoweroffIsRefusedInSecureModeWhenNotATrigger) {
   EXPECT_NE(r.err.find("refused"), std::string::npos) << r.err;
 }
 
+TEST_F(SecureScenario, GuestCrashInSecureModeTearsDownThenExitsSix) {
+  auto r = run(secure_config("triple-fault launch=1", 1, {{"trusted-secret", 2}}));
+  EXPECT_EQ(r.exit_status, SVMM_EXIT_GUEST_CRASH) << r.out << r.err;
+  EXPECT_NE(r.err.find("\"trigger\":\"guest-crash\""), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("triple fault"), std::string::npos) << r.err;
+}
+
 TEST_F(SecureScenario, SigtermInSecureModeTearsDownThenExitsZero) {
   std::string cfg = dir.write("svmm.json", secure_config("spin-secure vms=1", 2,
                                                          {{"trusted-secret", 8}}).dump());
