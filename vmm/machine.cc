@@ -77,9 +77,16 @@ Machine::Machine(Config config) : config_(std::move(config)) {
   if (!guest_->memory().write(GuestAddress(layout.heap_base), heap))
     throw InternalError("cannot write the TXT heap to guest memory");
   guest_->create_vcpus(kvm_, entry, monitor_.get());
+
+  register_control_commands(dispatcher_);
+  if (config_.api.socket) {
+    control_ = std::make_unique<control::ControlServer>(config_.api.socket->string(), dispatcher_);
+    control_->start();
+  }
 }
 
 Machine::~Machine() {
+  control_.reset();  // no command runs against a machine being dismantled
   if (guest_) guest_->stop();
   monitor_.reset();  // before the guest OS VM it refers to
   if (console_) console_->flush();
@@ -91,7 +98,6 @@ void Machine::refuse_unsupported() const {
   const Config& c = config_;
   if (c.token.enabled) refuse_if_set(c, "/token/enabled");
   if (c.token.state_dir) refuse_if_set(c, "/token/state_dir");
-  if (c.api.socket) refuse_if_set(c, "/api/socket");
 }
 
 void Machine::attach_guest_os_devices() {
@@ -118,11 +124,14 @@ void Machine::attach_guest_os_devices() {
 
 void Machine::guest_power_stop(const VmStop& stop) {
   if (!monitor_->guest_power_request(stop.reason)) return;
+  emit("GUEST_SHUTDOWN", {{"reason", stop.reason}});
   request_stop(stop);
 }
 
 void Machine::emit(std::string_view name, const nlohmann::json& data) {
-  log::info("event", "{} {}", name, data.dump());
+  log::info("event", "{} {}", name,
+            data.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  if (control_) control_->broadcast_event(name, data);
 }
 
 void Machine::request_stop(const VmStop& stop) {
@@ -179,8 +188,12 @@ int Machine::run(int signal_fd) {
       crashed = stop_ && (stop_->exit_status == SVMM_EXIT_GUEST_CRASH ||
                           stop_->exit_status == SVMM_EXIT_INTERNAL);
     }
-    auto out = monitor_->teardown(crashed ? TeardownTrigger::GuestCrash : TeardownTrigger::Signal);
-    (void)out;
+    // A crash is the guest-crash trigger; `quit` is the control socket's; anything else that
+    // ends the machine in secure mode (a signal) the signal trigger.
+    const TeardownTrigger trigger = crashed                   ? TeardownTrigger::GuestCrash
+                                    : quit_requested_.load() ? TeardownTrigger::Control
+                                                              : TeardownTrigger::Signal;
+    (void)monitor_->teardown(trigger);
   }
   guest_->stop();
   input.reset();
@@ -190,6 +203,8 @@ int Machine::run(int signal_fd) {
     std::lock_guard<std::mutex> lock(stop_mutex_);
     stop = *stop_;
   }
+  if (stop.exit_status == SVMM_EXIT_GUEST_CRASH) emit("GUEST_SHUTDOWN", {{"reason", stop.reason}});
+  emit("SHUTDOWN", {{"exit_status", stop.exit_status}, {"reason", stop.reason}});
   if (stop.exit_status == SVMM_EXIT_GUEST_CRASH)
     log::error("machine", "the guest OS crashed: {}", stop.reason);
   else if (stop.exit_status == SVMM_EXIT_INTERNAL)

@@ -3,6 +3,8 @@
 // exit status of spec/control.md section 2.
 #pragma once
 
+#include <atomic>
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -13,6 +15,8 @@
 #include "vmm/config/config.h"
 #include "vmm/kvm/kvm.h"
 #include "vmm/util/unique_fd.h"
+#include "vmm/control/control_server.h"
+#include "vmm/control/dispatcher.h"
 #include "vmm/events.h"
 #include "vmm/secure_monitor.h"
 #include "vmm/vm.h"
@@ -38,13 +42,21 @@ class Machine final : public EventSink {
   [[nodiscard]] Vm& guest_os() { return *guest_; }
   [[nodiscard]] SecureMonitor& monitor() { return *monitor_; }
 
-  // EventSink: logged now; the control socket broadcasts them when it exists.
+  // EventSink: logged, and broadcast on the control socket when there is one.
   void emit(std::string_view name, const nlohmann::json& data) override;
+
+  // The control commands (spec/control.md section 3), also used by tests in process.
+  void pause();
+  void cont();
+  [[nodiscard]] bool paused() const { return paused_.load(); }
+  // `quit`: an orderly teardown if secure, then exit 0.
+  void quit();
   [[nodiscard]] const Config& config() const { return config_; }
   [[nodiscard]] const Kvm& kvm() const { return kvm_; }
 
  private:
   void refuse_unsupported() const;
+  void register_control_commands(control::Dispatcher& d);
   void attach_guest_os_devices();
   // A stop asked by the guest OS (debug exit, i8042): refused in secure mode when poweroff is
   // not a teardown trigger; otherwise after the teardown.
@@ -58,6 +70,12 @@ class Machine final : public EventSink {
   std::unique_ptr<SecureMonitor> monitor_;
   std::unique_ptr<Vm> guest_;
   UniqueFd stop_event_;
+  std::atomic<bool> paused_{false};
+  std::atomic<bool> quit_requested_{false};
+  std::mutex pause_mutex_;
+  const std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+  control::Dispatcher dispatcher_;
+  std::unique_ptr<control::ControlServer> control_;  // after everything its commands touch
   std::mutex stop_mutex_;
   std::optional<VmStop> stop_;
 };

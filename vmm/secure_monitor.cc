@@ -75,6 +75,7 @@ SecureMonitor::SecureMonitor(const Kvm& kvm, const Config& config, EventSink& ev
     trusted_image_sha256_.push_back(trusted_images_.back().kernel_sha256());
   }
   trusted_.resize(config.trusted_vms.size());
+  trusted_state_ = std::make_unique<std::atomic<int>[]>(config.trusted_vms.size());
 
   const auto chipset_layout = txt_chipset_layout(low_ram_end(config.guest_os.memory_mib));
   ChipsetOptions options;
@@ -257,7 +258,36 @@ bool SecureMonitor::guest_power_request(const std::string& what) {
 
 // --- trusted VMs ----------------------------------------------------------------------------
 
+std::vector<std::string> SecureMonitor::trusted_vm_states() const {
+  static const char* kNames[] = {"absent", "running", "exited"};
+  std::vector<std::string> out;
+  for (size_t i = 0; i < trusted_.size(); ++i) out.push_back(kNames[trusted_state_[i].load()]);
+  return out;
+}
+
+void SecureMonitor::pause_trusted_vms() {
+  (void)run_on_monitor([this] {
+    if (trusted_paused_) return;
+    trusted_paused_ = true;
+    std::vector<VcpuGroup*> groups;
+    for (auto& t : trusted_)
+      if (t) groups.push_back(&t->vm().vcpus());
+    for (auto* g : groups) g->request_park();
+    for (auto* g : groups) g->wait_parked();
+  });
+}
+
+void SecureMonitor::resume_trusted_vms() {
+  (void)run_on_monitor([this] {
+    if (!trusted_paused_) return;
+    trusted_paused_ = false;
+    for (auto& t : trusted_)
+      if (t) t->vm().vcpus().resume();
+  });
+}
+
 void SecureMonitor::trusted_exit(uint32_t index, int status, const std::string& how) {
+  if (index < trusted_.size()) trusted_state_[index].store(2);
   if (index < trusted_.size() && trusted_[index]) {
     trusted_[index]->mark_exited();
     trusted_[index]->request_stop();
@@ -307,7 +337,11 @@ int64_t SecureMonitor::do_launch(uint64_t index) {
   const Sha256 manifest_hash = sha256(launch_manifest(manifest));
   chipset_->secure_launch(manifest_hash);
   secure_.store(true);
-  for (uint32_t i : which) trusted_[i]->start();
+  for (uint32_t i : which) {
+    if (trusted_paused_) trusted_[i]->vm().vcpus().request_park();  // starts parked
+    trusted_[i]->start();
+    trusted_state_[i].store(1);
+  }
   nlohmann::json vms = nlohmann::json::array();
   for (uint32_t i : which) vms.push_back({{"index", i}, {"name", config_.trusted_vms[i].name}});
   events_.emit("SECURE_LAUNCH", {{"manifest_sha256", to_hex(manifest_hash)}, {"trusted_vms", vms}});
@@ -373,7 +407,8 @@ void SecureMonitor::fail_closed(TeardownStep step, const std::string& reason) {
   log::error("monitor", "teardown failed at step {}: {}", teardown_step_name(step), reason);
   // Zero what we can: every trusted VM still here is stopped and its RAM overwritten as its
   // slots are released. The guest OS stays frozen; the machine ends with status 10.
-  for (auto& t : trusted_) {
+  for (size_t i = 0; i < trusted_.size(); ++i) {
+    auto& t = trusted_[i];
     if (!t) continue;
     try {
       (void)t->scrub_and_close(scrub_threads());
@@ -381,6 +416,7 @@ void SecureMonitor::fail_closed(TeardownStep step, const std::string& reason) {
       log::error("monitor", "scrubbing trusted VM {} after the failure: {}", t->index(), e.what());
     }
     t.reset();
+    trusted_state_[i].store(0);
   }
   try {
     chipset_->scrub_trusted_banks();
@@ -435,10 +471,12 @@ TeardownOutcome SecureMonitor::do_teardown(TeardownTrigger trigger, uint64_t rep
     step = TeardownStep::Scrub;
     maybe_inject_failure(step);
     uint32_t closed = 0;
-    for (auto& t : trusted_) {
+    for (size_t i = 0; i < trusted_.size(); ++i) {
+      auto& t = trusted_[i];
       if (!t) continue;
       out.report.bytes_scrubbed += t->scrub_and_close(scrub_threads());
       t.reset();
+      trusted_state_[i].store(0);
       ++closed;
     }
     chipset_->scrub_trusted_banks();

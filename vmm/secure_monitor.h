@@ -78,6 +78,13 @@ class SecureMonitor final : public ChipsetHost, public HypercallHandler {
   // `poweroff` trigger tears down first; if it is not enabled the request is refused (false).
   [[nodiscard]] bool guest_power_request(const std::string& what);
 
+  // Each configured trusted VM's state as query-vms shows it: "running", "exited" or "absent".
+  [[nodiscard]] std::vector<std::string> trusted_vm_states() const;
+  // The `pause` / `cont` commands for the trusted VMs: serialized with launches and teardowns;
+  // a VM launched while paused starts parked.
+  void pause_trusted_vms();
+  void resume_trusted_vms();
+
   // For tests: compare every guest OS vCPU's full state at the freeze with the state just
   // before the resume, and keep the differences of the last teardown (one list per vCPU).
   void set_verify_untouched(bool on) { verify_untouched_ = on; }
@@ -132,6 +139,9 @@ class SecureMonitor final : public ChipsetHost, public HypercallHandler {
   // own vCPU threads are not running (before start, after join).
   std::vector<std::unique_ptr<TrustedVm>> trusted_;
   std::atomic<bool> secure_{false};
+  bool trusted_paused_ = false;  // monitor thread only
+  // 0 absent, 1 running, 2 exited; readable from any thread.
+  std::unique_ptr<std::atomic<int>[]> trusted_state_;
   std::atomic<bool> failed_{false};
 
   bool verify_untouched_ = false;

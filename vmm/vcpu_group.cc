@@ -37,7 +37,7 @@ void VcpuGroup::start() {
 
 void VcpuGroup::request_park() {
   std::lock_guard<std::mutex> lock(mutex_);
-  park_requested_ = true;
+  ++park_requests_;
   for (auto& v : vcpus_) v->kick();
 }
 
@@ -48,13 +48,13 @@ void VcpuGroup::wait_parked() {
 
 void VcpuGroup::resume() {
   std::lock_guard<std::mutex> lock(mutex_);
-  park_requested_ = false;
+  if (park_requests_ > 0) --park_requests_;
   cv_.notify_all();
 }
 
 bool VcpuGroup::parked() const {
   std::lock_guard<std::mutex> lock(mutex_);
-  return park_requested_ && parked_ == running_;
+  return park_requests_ > 0 && parked_ == running_;
 }
 
 bool VcpuGroup::stopping() const {
@@ -84,13 +84,13 @@ void VcpuGroup::stop() {
 bool VcpuGroup::checkpoint(Vcpu& vcpu) {
   std::unique_lock<std::mutex> lock(mutex_);
   if (stop_requested_) return false;
-  if (park_requested_) {
+  if (park_requests_ > 0) {
     lock.unlock();
     vcpu.complete_pending_io();
     lock.lock();
     ++parked_;
     cv_.notify_all();
-    cv_.wait(lock, [&] { return !park_requested_ || stop_requested_; });
+    cv_.wait(lock, [&] { return park_requests_ == 0 || stop_requested_; });
     --parked_;
     if (stop_requested_) return false;
   }

@@ -33,6 +33,7 @@ class VcpuGroup {
     request_park();
     wait_parked();
   }
+  // Releases one park; the vCPUs re-enter the guest once no park is held.
   void resume();
   [[nodiscard]] bool parked() const;
 
@@ -68,7 +69,9 @@ class VcpuGroup {
   std::vector<std::unique_ptr<Vcpu>> vcpus_;
   mutable std::mutex mutex_;
   std::condition_variable cv_;
-  bool park_requested_ = false;
+  // Parks nest: a user's `pause` and a teardown's freeze each hold one; the vCPUs run again
+  // when every holder has resumed.
+  uint32_t park_requests_ = 0;
   bool stop_requested_ = false;
   bool joined_ = false;
   uint32_t parked_ = 0;   // threads waiting in checkpoint()

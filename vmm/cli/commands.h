@@ -26,15 +26,25 @@ struct ValidateOptions {
   std::string config;
 };
 
+struct CtlOptions {
+  std::string socket;
+  std::string command;  // a command name, or "events"
+  std::optional<std::string> arguments;  // JSON object
+  std::optional<std::string> wait_event;
+  std::optional<double> timeout_s;
+};
+
 void add_global_options(CLI::App& app, GlobalOptions& o);
 void add_run_options(CLI::App& cmd, RunOptions& o);
 void add_validate_options(CLI::App& cmd, ValidateOptions& o);
+void add_ctl_options(CLI::App& cmd, CtlOptions& o);
 // Logging flags take effect before any work (config errors are then logged as asked).
 void apply_global_options(const GlobalOptions& o);
 
 int command_run(const RunOptions& o, const GlobalOptions& global);
 int command_validate(const ValidateOptions& o, const GlobalOptions& global);
 int command_version();
+int command_ctl(const CtlOptions& o);
 
 // Loads the config of `svmm run` / `svmm validate` from a file or from the kernel flags, with
 // the command-line overrides applied, and checks every image it names. Throws UsageError.

@@ -25,6 +25,11 @@ int main(int argc, char** argv) {
   auto* validate_cmd = app.add_subcommand("validate", "Check a config and its images; print ok");
   add_validate_options(*validate_cmd, validate);
 
+  CtlOptions ctl;
+  auto* ctl_cmd = app.add_subcommand(
+      "ctl", "Send one command to a running svmm's control socket and print its return as JSON");
+  add_ctl_options(*ctl_cmd, ctl);
+
   auto* version_cmd = app.add_subcommand(
       "version", "Print svmm's version, ABI version, and the host KVM API and capabilities");
 
@@ -44,6 +49,7 @@ int main(int argc, char** argv) {
     if (*run_cmd) return command_run(run, global);
     if (*validate_cmd) return command_validate(validate, global);
     if (*version_cmd) return command_version();
+    if (*ctl_cmd) return command_ctl(ctl);
   } catch (const svmm::Error& e) {
     std::fprintf(stderr, "svmm: %s\n", e.what());
     return e.exit_status();
