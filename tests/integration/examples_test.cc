@@ -45,5 +45,21 @@ TEST(Examples, SecureDemoLaunchesTearsDownAndPrintsTheReport) {
   EXPECT_NE(r.err.find("event: TEARDOWN"), std::string::npos) << r.err;
 }
 
+// The libvirt-like scripts of examples/scripts, whole lifecycle (start, status, secure launch,
+// teardown with report, stop), using only svmm and standard tools.
+TEST(Examples, LifecycleScriptRunsEveryStep) {
+  SVMM_REQUIRE_KVM();
+  TempDir dir;
+  auto cfg = dir.write("lifecycle.json", example("lifecycle.json").dump());
+  ::setenv("SVMM", SVMM_BINARY, 1);
+  ::setenv("SVMM_RUN_DIR", (dir.path() + "/run").c_str(), 1);
+  auto r = run_process({"/bin/bash", std::string(SVMM_SOURCE_DIR) + "/examples/scripts/lifecycle.sh", cfg},
+                       std::chrono::seconds(60));
+  ::unsetenv("SVMM");
+  ::unsetenv("SVMM_RUN_DIR");
+  EXPECT_EQ(r.exit_status, 0) << r.out << r.err;
+  EXPECT_TRUE(has_line(r.out, "lifecycle: ok")) << r.out << r.err;
+}
+
 }  // namespace
 }  // namespace svmm::test
