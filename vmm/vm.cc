@@ -23,7 +23,7 @@ Vm::Vm(const Kvm& kvm, VmSpec spec, StopHandler on_stop)
   fd_.set_tss_addr(kKvmTssAddr);
   fd_.create_irqchip();
   if (spec_.pit) fd_.create_pit2();
-  memory_ = GuestMemory(fd_, ram_ranges(spec_.memory_mib), spec_.protection);
+  memory_ = GuestMemory(&fd_, ram_ranges(spec_.memory_mib), spec_.protection);
 }
 
 Vm::~Vm() { vcpus_.stop(); }

@@ -10,7 +10,7 @@
 
 namespace svmm {
 
-GuestMemory::GuestMemory(const VmFd& vm, const std::vector<RamRange>& ranges,
+GuestMemory::GuestMemory(const VmFd* vm, const std::vector<RamRange>& ranges,
                          MemoryProtection protection, uint32_t first_slot) {
   uint32_t id = first_slot;
   for (const auto& r : ranges)

@@ -21,7 +21,8 @@ class GuestMemory {
  public:
   GuestMemory() = default;
   // One slot per RAM range, slot ids from `first_slot`.
-  GuestMemory(const VmFd& vm, const std::vector<RamRange>& ranges, MemoryProtection protection,
+  // `vm` nullptr: mapped only (unit tests of the accessors).
+  GuestMemory(const VmFd* vm, const std::vector<RamRange>& ranges, MemoryProtection protection,
               uint32_t first_slot = 0);
 
   [[nodiscard]] bool read(GuestAddress addr, std::span<uint8_t> out) const;

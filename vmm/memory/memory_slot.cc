@@ -37,9 +37,9 @@ uint8_t* map_aligned(uint64_t size) {
 
 }  // namespace
 
-MemorySlot::MemorySlot(const VmFd& vm, uint32_t slot, GuestAddress base, uint64_t size,
+MemorySlot::MemorySlot(const VmFd* vm, uint32_t slot, GuestAddress base, uint64_t size,
                        MemoryProtection protection)
-    : vm_(&vm), slot_(slot), base_(base), size_(size), protection_(protection) {
+    : vm_(vm), slot_(slot), base_(base), size_(size), protection_(protection) {
   if (size == 0 || !base.checked_add(size))
     throw InternalError("invalid memory slot range at 0x" + std::to_string(base.value()));
   host_ = map_aligned(size);
@@ -58,8 +58,10 @@ MemorySlot::MemorySlot(const VmFd& vm, uint32_t slot, GuestAddress base, uint64_
                         " (raise RLIMIT_MEMLOCK, e.g. 'ulimit -l unlimited')");
       locked_ = true;
     }
-    vm.set_user_memory_region(slot, base.value(), size, host_);
-    registered_ = true;
+    if (vm) {
+      vm->set_user_memory_region(slot, base.value(), size, host_);
+      registered_ = true;
+    }
   } catch (...) {
     scrub_and_unmap();
     throw;

@@ -16,8 +16,9 @@ enum class MemoryProtection { Normal, Trusted };
 
 class MemorySlot {
  public:
-  // Maps `size` bytes and registers them with `vm` as KVM slot `slot` at `base`.
-  MemorySlot(const VmFd& vm, uint32_t slot, GuestAddress base, uint64_t size,
+  // Maps `size` bytes and registers them with `vm` as KVM slot `slot` at `base`. Without a VM
+  // (nullptr: unit tests of the accessors) the memory is mapped but registered nowhere.
+  MemorySlot(const VmFd* vm, uint32_t slot, GuestAddress base, uint64_t size,
              MemoryProtection protection);
   ~MemorySlot();
   MemorySlot(const MemorySlot&) = delete;
