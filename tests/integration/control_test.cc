@@ -20,6 +20,7 @@
 #include "protocol/chipset.h"
 #include "protocol/exit_status.h"
 #include "tests/integration/secure_config.h"
+#include "tests/support/memory_scan.h"
 #include "tests/support/process.h"
 #include "vmm/machine.h"
 
@@ -431,36 +432,9 @@ TEST_F(ControlTest, SigtermInSecureModeTearsDownAndLeavesNothing) {
   ASSERT_EQ(pthread_sigmask(SIG_UNBLOCK, &set, nullptr), 0);
   EXPECT_EQ(status, 0);
   EXPECT_NE(::access(socket_.c_str(), F_OK), 0) << "the socket must be removed";
-  // The marker, inverted so that the needle itself is not in memory in plain form.
-  std::string text = test::read_file(dir_.path() + "/tvm0.log");
-  auto pos = text.find("secret: ");
-  ASSERT_NE(pos, std::string::npos);
-  std::vector<uint8_t> inv;
-  for (size_t i = 0; i < 32; i += 2)
-    inv.push_back(static_cast<uint8_t>(~std::stoul(text.substr(pos + 8 + i, 2), nullptr, 16)));
-  text.clear();
-  std::ifstream maps("/proc/self/maps");
-  int mem = ::open("/proc/self/mem", O_RDONLY);
-  std::string l;
-  size_t hits = 0;
-  std::vector<uint8_t> buf(1 << 20);
-  while (std::getline(maps, l)) {
-    unsigned long lo, hi;
-    char perms[5];
-    if (std::sscanf(l.c_str(), "%lx-%lx %4s", &lo, &hi, perms) != 3 || perms[0] != 'r') continue;
-    if (l.find("[vvar]") != std::string::npos || hi - lo > (4ul << 30)) continue;
-    for (unsigned long a = lo; a < hi; a += buf.size() - 16) {
-      ssize_t got = ::pread(mem, buf.data(), std::min<unsigned long>(buf.size(), hi - a),
-                            static_cast<off_t>(a));
-      if (got < 16) break;
-      for (ssize_t i = 0; i + 16 <= got; ++i) {
-        size_t k = 0;
-        while (k < 16 && static_cast<uint8_t>(~buf[i + k]) == inv[k]) ++k;
-        hits += k == 16;
-      }
-    }
-  }
-  ::close(mem);
+  auto inv = test::inverted_marker(dir_.path() + "/tvm0.log");
+  ASSERT_EQ(inv.size(), 16u);
+  const size_t hits = test::count_marker_in_self(inv);
   EXPECT_EQ(hits, 0u) << "trusted bytes left after the signal teardown";
 }
 

@@ -17,6 +17,7 @@
 #include "guest/test_abi.h"
 #include "protocol/chipset.h"
 #include "protocol/exit_status.h"
+#include "tests/support/memory_scan.h"
 #include "tests/support/process.h"
 #include "vmm/machine.h"
 
@@ -70,50 +71,8 @@ size_t open_fds() {
   return n;
 }
 
-// The secret marker the trusted VM printed, kept inverted so that the needle itself never sits
-// in this process's memory in plain form (the scan would find it).
-std::vector<uint8_t> inverted_marker(const std::string& console_file) {
-  std::smatch m;
-  std::string text = test::read_file(console_file);
-  std::regex re("secret: ([0-9a-f]{32})");
-  if (!std::regex_search(text, m, re)) return {};
-  std::vector<uint8_t> inv;
-  for (size_t i = 0; i < 32; i += 2)
-    inv.push_back(static_cast<uint8_t>(~std::stoul(m[1].str().substr(i, 2), nullptr, 16)));
-  return inv;
-}
-
-// Occurrences of the marker in every readable mapping of this process.
-size_t scan_self(const std::vector<uint8_t>& inv) {
-  std::ifstream maps("/proc/self/maps");
-  int mem = ::open("/proc/self/mem", O_RDONLY);
-  std::string line;
-  size_t hits = 0;
-  std::vector<uint8_t> buf(1 << 20);
-  while (std::getline(maps, line)) {
-    unsigned long lo, hi;
-    char perms[5];
-    if (std::sscanf(line.c_str(), "%lx-%lx %4s", &lo, &hi, perms) != 3 || perms[0] != 'r') continue;
-    if (line.find("[vvar]") != std::string::npos) continue;
-    // Sanitizer builds reserve terabytes of shadow memory; no svmm mapping comes near 4 GiB
-    // in these tests (the guest OS has 64 MiB, trusted VMs 16 MiB).
-    if (hi - lo > (4ul << 30)) continue;
-    for (unsigned long a = lo; a < hi; a += buf.size() - 16) {
-      size_t want = std::min<unsigned long>(buf.size(), hi - a);
-      ssize_t got = ::pread(mem, buf.data(), want, static_cast<off_t>(a));
-      if (got < 16) break;
-      for (ssize_t i = 0; i + 16 <= got; ++i) {
-        if (static_cast<uint8_t>(~buf[i]) != inv[0]) continue;
-        bool all = true;
-        for (size_t k = 1; k < 16 && all; ++k) all = static_cast<uint8_t>(~buf[i + k]) == inv[k];
-        if (all) ++hits;
-      }
-      if (static_cast<size_t>(got) < want) break;
-    }
-  }
-  ::close(mem);
-  return hits;
-}
+using test::count_marker_in_self;
+using test::inverted_marker;
 
 bool trusted_ready(Machine& m, uint32_t n) {
   uint64_t scratch = m.monitor().chipset().read_register(SVMM_CS_SCRATCH);
@@ -144,7 +103,7 @@ TEST_F(SecureMonitorTest, TeardownLeavesNothingAndTheGuestRunsOnUntouched) {
   ASSERT_TRUE(wait_until([&] { return trusted_ready(m, 1); }, 60s)) << "trusted VM never ready";
   auto inv = inverted_marker(dir.path() + "/tvm0.log");
   ASSERT_EQ(inv.size(), 16u) << test::read_file(dir.path() + "/tvm0.log");
-  EXPECT_GT(scan_self(inv), 1000u) << "the scanner must see the trusted RAM before the teardown";
+  EXPECT_GT(count_marker_in_self(inv), 1000u) << "the scanner must see the trusted RAM before the teardown";
   EXPECT_GT(open_fds(), fds_before);
 
   auto out = m.monitor().teardown(TeardownTrigger::Control);
@@ -156,7 +115,7 @@ TEST_F(SecureMonitorTest, TeardownLeavesNothingAndTheGuestRunsOnUntouched) {
   EXPECT_EQ(out.report.bytes_scrubbed, 16ull << 20);
   EXPECT_FALSE(m.monitor().secure());
 
-  EXPECT_EQ(scan_self(inv), 0u) << "trusted bytes left in svmm's memory";
+  EXPECT_EQ(count_marker_in_self(inv), 0u) << "trusted bytes left in svmm's memory";
   EXPECT_EQ(open_fds(), fds_before) << "the trusted VM's fds must be closed";
   auto diffs = m.monitor().last_state_diffs();
   ASSERT_EQ(diffs.size(), vcpus);
@@ -226,7 +185,7 @@ TEST_P(FailClosedTest, AFailingStepEndsTheMachineWithStatusTenAndLeavesNothing) 
   EXPECT_EQ(counter(m, 1), c[1]);
   runner.join();
   EXPECT_EQ(status, SVMM_EXIT_TEARDOWN_FAILED);
-  EXPECT_EQ(scan_self(inv), 0u) << "trusted bytes left after a failed teardown";
+  EXPECT_EQ(count_marker_in_self(inv), 0u) << "trusted bytes left after a failed teardown";
 }
 
 INSTANTIATE_TEST_SUITE_P(Steps, FailClosedTest,
