@@ -16,8 +16,8 @@
 #define SVMM_TEST_LINE_EXCEPTION "svmm-test: EXCEPTION "
 
 /* svmm places its boot structures (start info, memmap, command line, GDT, page tables) in
- * [0x1000, 0x20000) and the MP table in 0xF0000-0xFFFFF; the test kernel's own fixed low-memory
- * areas stay out of those. */
+ * [0x1000, 0x20000), the ACPI tables from 0xE0000 and the MP table in 0xF0000-0xFFFFF; the test
+ * kernel's own fixed low-memory areas stay out of those. */
 #define SVMM_TEST_AP_TRAMPOLINE_GPA 0x30000ull /* SIPI vector 0x30 */
 /* The `spin` scenario: vCPU n increments the 64-bit counter at this address + 64 * n. */
 #define SVMM_TEST_SPIN_COUNTERS_GPA 0x40000ull

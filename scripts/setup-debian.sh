@@ -9,6 +9,7 @@ packages=(
   libfmt-dev libcli11-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libtpms-dev libssl-dev
+  acpica-tools                      # iasl: the ACPI tables' disassembly round trip (tests)
 )
 
 missing=()

@@ -7,7 +7,10 @@
 #include "protocol/memory_map.h"
 #include "vmm/memory/guest_memory.h"
 #include "vmm/util/error.h"
+#include "vmm/x86/linux_boot.h"
+#include "vmm/x86/acpi.h"
 #include "vmm/x86/mptable.h"
+#include "vmm/x86/multiboot_boot.h"
 #include "vmm/x86/pvh_boot.h"
 
 namespace svmm {
@@ -41,6 +44,10 @@ BootImage::BootImage(const BootImageSpec& spec) : spec_(spec) {
   if (spec.cmdline.size() + 1 > kCmdlineMax)
     throw UsageError("command line is " + std::to_string(spec.cmdline.size()) +
                      " bytes, the limit is " + std::to_string(kCmdlineMax - 1));
+  if (plan_.cmdline_limit != 0 && spec.cmdline.size() > plan_.cmdline_limit)
+    throw UsageError(fmt::format(
+        "command line is {} bytes, kernel image '{}' accepts at most {} (its cmdline_size)",
+        spec.cmdline.size(), spec.kernel.string(), plan_.cmdline_limit));
   if (spec.initrd) {
     initrd_ = read_image_file(*spec.initrd, max_file_bytes(spec.memory_mib), "initrd");
     initrd_gpa_ = place_initrd(initrd_.size(), plan_, memmap_, spec.initrd->string());
@@ -67,6 +74,9 @@ Entry32 BootImage::load(GuestMemory& memory) const {
   write_boot_gdt(memory);
   const auto mptable = build_mptable(kMpTableAddr, spec_.vcpus);
   must(memory.write(GuestAddress(kMpTableAddr), mptable), "the MP table");
+  // ACPI for the guest OS only (the VM with the chipset's areas; spec/guest-abi.md section 1).
+  // Every protocol hands the RSDP over: PVH rsdp_paddr, Linux boot_params.acpi_rsdp_addr.
+  if (spec_.chipset_areas) info.rsdp = write_acpi_tables(memory, spec_.vcpus);
 
   switch (plan_.protocol) {
     case BootProtocol::Pvh: {
@@ -75,11 +85,37 @@ Entry32 BootImage::load(GuestMemory& memory) const {
       entry.ebx = static_cast<uint32_t>(write_pvh_boot_info(memory, info));
       return entry;
     }
-    default:
-      // plan_kernel refuses the protocols whose loaders do not exist yet.
-      throw InternalError(std::string("no boot writer for protocol ") +
-                          std::string(boot_protocol_name(plan_.protocol)));
+    case BootProtocol::Multiboot: {
+      MultibootBootInfo mb;
+      mb.cmdline = info.cmdline;
+      mb.memmap = info.memmap;
+      mb.initrd = info.initrd;
+      if (spec_.initrd) mb.initrd_string = spec_.initrd->filename().string();
+      Entry32 entry;
+      entry.eip = static_cast<uint32_t>(plan_.entry);
+      entry.eax = kMultibootBootloaderMagic;
+      entry.ebx = static_cast<uint32_t>(write_multiboot_info(memory, mb));
+      return entry;
+    }
+    case BootProtocol::Linux: {
+      LinuxBootInfo lb;
+      lb.setup_header = plan_.linux_setup_header;
+      lb.kernel_load = plan_.image_start;
+      lb.entry = plan_.entry;
+      lb.cmdline = info.cmdline;
+      lb.memmap = info.memmap;
+      lb.initrd = info.initrd;
+      lb.rsdp = info.rsdp;  // acpi_rsdp_addr (0 without ACPI tables: trusted VMs)
+      Entry32 entry;
+      entry.long_mode = write_linux_boot(memory, lb);
+      return entry;
+    }
+    case BootProtocol::Auto:
+      break;
   }
+  // plan_kernel never returns Auto.
+  throw InternalError(std::string("no boot writer for protocol ") +
+                      std::string(boot_protocol_name(plan_.protocol)));
 }
 
 }  // namespace svmm

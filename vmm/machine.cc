@@ -22,6 +22,7 @@
 #include "vmm/console/null_sink.h"
 #include "vmm/console/stdout_sink.h"
 #include "vmm/kvm_irq_line.h"
+#include "vmm/platform_devices.h"
 #include "vmm/util/error.h"
 #include "vmm/util/log.h"
 
@@ -65,7 +66,8 @@ Machine::Machine(Config config) : config_(std::move(config)) {
   spec.vcpus = g.vcpus;
   spec.memory_mib = g.memory_mib;
   spec.protection = MemoryProtection::Normal;
-  spec.cpuid.features = SVMM_CPUID_FEATURE_HYPERCALL_PORT | SVMM_CPUID_FEATURE_CHIPSET;
+  spec.cpuid.features = SVMM_CPUID_FEATURE_HYPERCALL_PORT | SVMM_CPUID_FEATURE_CHIPSET |
+                        (config_.token.enabled ? SVMM_CPUID_FEATURE_TOKEN : 0u);
   spec.cpuid.vm_index = 0;
   guest_ = std::make_unique<Vm>(kvm_, spec, [this](const VmStop& s) { request_stop(s); });
   monitor_->attach_guest_os(*guest_);
@@ -96,8 +98,7 @@ void Machine::refuse_unsupported() const {
   // spec/config.md: a build lacking a feature keeps that section's defaults inert and refuses
   // only values set explicitly that need it. Each line goes when its feature lands.
   const Config& c = config_;
-  if (c.token.enabled) refuse_if_set(c, "/token/enabled");
-  if (c.token.state_dir) refuse_if_set(c, "/token/state_dir");
+  (void)c;  // the token (token.enabled, token.state_dir) is supported: nothing refused there
 }
 
 void Machine::attach_guest_os_devices() {
@@ -115,11 +116,18 @@ void Machine::attach_guest_os_devices() {
       [this] { guest_power_stop({SVMM_EXIT_OK, "the guest OS requested a reset (i8042)"}); });
   pio.insert(I8042::kBase, I8042::kRangeLength, i8042, "i8042");
   pio.insert(SVMM_PORT_POST, 1, std::make_shared<PostPort>(), "POST");
+  attach_platform_devices(
+      pio, config_.guest_os,
+      [this] { guest_power_stop({SVMM_EXIT_OK, "the guest OS powered off (ACPI S5)"}); },
+      [this] { guest_sleep_request(*monitor_, config_.secure); });
   auto& mmio = guest_->mmio();
   mmio.insert(SVMM_MMIO_CHIPSET_PRIVATE, SVMM_MMIO_CHIPSET_WINDOW_SIZE, monitor_->private_window(),
               "chipset private window");
   mmio.insert(SVMM_MMIO_CHIPSET_PUBLIC, SVMM_MMIO_CHIPSET_WINDOW_SIZE, monitor_->public_window(),
               "chipset public window");
+  // token.enabled false: no device, the range is unassigned MMIO (token.md, chipset.md).
+  if (auto token = monitor_->token_window())
+    mmio.insert(SVMM_MMIO_TOKEN, SVMM_MMIO_TOKEN_SIZE, token, "token");
 }
 
 void Machine::guest_power_stop(const VmStop& stop) {

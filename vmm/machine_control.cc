@@ -111,9 +111,30 @@ void Machine::register_control_commands(control::Dispatcher& d) {
     return regs;
   });
 
-  d.add("query-token", [](const json& args) -> json {
+  d.add("query-token", [this](const json& args) -> json {
+    // spec/control.md: {"localities_open": [...], "pcrs": {"17": "hex", ...}} (SHA-256 bank).
     control::expect_only_keys(args, {"pcrs"});
-    throw ControlError{ErrorClass::InvalidState, "this machine has no token"};
+    Token* token = monitor_->token();
+    if (!token) throw ControlError{ErrorClass::InvalidState, "this machine has no token"};
+    const ControlError bad_pcrs{ErrorClass::InvalidArgument,
+                                "'pcrs' must be an array of PCR numbers 0-23"};
+    std::vector<unsigned> pcrs = {17, 18};
+    if (args.is_object() && args.contains("pcrs")) {
+      const json& list = args["pcrs"];
+      if (!list.is_array()) throw bad_pcrs;
+      pcrs.clear();
+      for (const json& p : list) {
+        if (!p.is_number_unsigned() || p.get<uint64_t>() > 23) throw bad_pcrs;
+        pcrs.push_back(p.get<unsigned>());
+      }
+    }
+    const uint64_t sts = monitor_->chipset().read_register(SVMM_CS_ICH_TOKEN_STS);
+    json open = json::array();
+    for (unsigned l = 0; l < 5; ++l)
+      if ((sts >> (SVMM_TOKEN_STS_LOCALITY_SHIFT + l)) & 1) open.push_back(l);
+    json values = json::object();
+    for (unsigned p : pcrs) values[std::to_string(p)] = to_hex(token->pcr_read(p));
+    return json{{"localities_open", open}, {"pcrs", values}};
   });
 
   d.add("query-vcpu", [this](const json& args) {

@@ -82,7 +82,7 @@ SecureMonitor::SecureMonitor(const Kvm& kvm, const Config& config, EventSink& ev
   options.fuse = config.chipset.fuse;
   options.abort_policy = config.chipset.abort_policy;
   options.abort_vector = config.chipset.abort_vector;
-  options.token_present = false;  // the token comes with its own issue
+  options.token_present = config.token.enabled;
   options.sinit_base = chipset_layout.sinit_base;
   options.sinit_size = chipset_layout.sinit_size;
   options.heap_base = chipset_layout.heap_base;
@@ -93,6 +93,10 @@ SecureMonitor::SecureMonitor(const Kvm& kvm, const Config& config, EventSink& ev
   mch_ = std::make_unique<Mch>(*chipset_, *ich_);
   private_window_ = mch_->window_device(ChipsetWindow::Private);
   public_window_ = mch_->window_device(ChipsetWindow::Public);
+  // The token (spec/token.md): libtpms starts here, before anything runs; a corrupt state is a
+  // usage error (exit 2).
+  if (config.token.enabled)
+    token_ = std::make_unique<Token>(LibtpmsOptions{config.token.state_dir}, *ich_, *chipset_);
   thread_ = std::thread([this] { monitor_main(); });
 }
 
@@ -315,26 +319,52 @@ int64_t SecureMonitor::do_launch(uint64_t index) {
   }
   if (which.empty()) return err(SVMM_ENOENT);
 
+  // spec/token.md section 3: the launch is measured first (the DRTM sequence over the manifest,
+  // PCR 18 over the images), then the VMs are created; any failure after the measurement caps
+  // PCRs 17 and 18 before -EIO.
   std::vector<ManifestEntry> manifest;
+  std::vector<Sha256> images;
+  for (uint32_t i : which) {
+    const auto& t = config_.trusted_vms[i];
+    manifest.push_back({t.name, t.memory_mib << 20, t.vcpus, trusted_image_sha256_[i], t.cmdline});
+    images.push_back(trusted_image_sha256_[i]);
+  }
+  const std::vector<uint8_t> manifest_bytes = launch_manifest(manifest);
+  const Sha256 manifest_hash = sha256(manifest_bytes);
   try {
+    if (token_) token_->measured_launch(manifest_bytes, images);
+#ifdef SVMM_TEST_HOOKS
+    if (const char* f = std::getenv("SVMM_TEST_FAIL_LAUNCH");
+        f && std::strcmp(f, "after-measure") == 0)
+      throw InternalError("injected failure (SVMM_TEST_FAIL_LAUNCH=after-measure)");
+#endif
     for (uint32_t i : which) {
       const auto& t = config_.trusted_vms[i];
       TrustedVmWiring wiring;
       wiring.chipset_private = private_window_;
       wiring.chipset_public = public_window_;
+      wiring.token = token_window();
       wiring.hypercalls = this;
       wiring.on_stop = [this](uint32_t n, const VmStop& s) {
         trusted_exit(n, s.exit_status, s.reason);
       };
       trusted_[i] = std::make_unique<TrustedVm>(kvm_, i, t, trusted_images_[i], wiring);
-      manifest.push_back({t.name, t.memory_mib << 20, t.vcpus, trusted_image_sha256_[i], t.cmdline});
     }
   } catch (const std::exception& e) {
     log::error("monitor", "secure launch failed: {}", e.what());
     for (auto& t : trusted_) t.reset();  // their RAM zeroes itself on release
+    if (token_) {
+      try {
+        (void)token_->cap();
+      } catch (const std::exception& c) {
+        // Uncapped launch PCRs would let the guest OS pass for the secure environment.
+        log::error("monitor", "cannot cap PCRs 17 and 18 after the failed launch: {}", c.what());
+        end_machine_(SVMM_EXIT_INTERNAL,
+                     std::string("PCRs not capped after a failed launch: ") + c.what());
+      }
+    }
     return err(SVMM_EIO);
   }
-  const Sha256 manifest_hash = sha256(launch_manifest(manifest));
   chipset_->secure_launch(manifest_hash);
   secure_.store(true);
   for (uint32_t i : which) {
@@ -461,10 +491,10 @@ TeardownOutcome SecureMonitor::do_teardown(TeardownTrigger trigger, uint64_t rep
     lap("freeze");
     if (verify_untouched_) before = snapshot_guest_os();
 
-    // 2. Cap: PCRs 17 and 18 (the token's issue); nothing to cap without a token.
+    // 2. Cap: PCRs 17 and 18 extended with the cap digest at locality 2 (token.md section 3).
     step = TeardownStep::Cap;
     maybe_inject_failure(step);
-    out.report.pcrs_capped = 0;
+    out.report.pcrs_capped = token_ ? token_->cap() : 0;
 
     // 3. Scrub: zero and verify every trusted byte, remove and unmap the slots, close the
     // trusted vCPUs and VMs, zero the trusted vCPUs' bank registers.
@@ -480,6 +510,7 @@ TeardownOutcome SecureMonitor::do_teardown(TeardownTrigger trigger, uint64_t rep
       ++closed;
     }
     chipset_->scrub_trusted_banks();
+    if (token_) token_->reset_trusted_localities();  // the FIFOs of localities 1 and 2, zeroed
     out.report.trusted_vms = closed;
     lap("scrub and close");
 

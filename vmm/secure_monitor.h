@@ -32,6 +32,7 @@
 #include "vmm/events.h"
 #include "vmm/hypercall_handler.h"
 #include "vmm/kvm/kvm.h"
+#include "vmm/token/token.h"
 #include "vmm/trusted_vm.h"
 #include "vmm/vm.h"
 #include "vmm/x86/vcpu_snapshot.h"
@@ -64,6 +65,11 @@ class SecureMonitor final : public ChipsetHost, public HypercallHandler {
   [[nodiscard]] ConfigSpace& chipset() { return *chipset_; }
   [[nodiscard]] std::shared_ptr<BusDevice> private_window() const { return private_window_; }
   [[nodiscard]] std::shared_ptr<BusDevice> public_window() const { return public_window_; }
+  // The token (spec/token.md), or null when `token.enabled` is false.
+  [[nodiscard]] Token* token() const { return token_.get(); }
+  [[nodiscard]] std::shared_ptr<BusDevice> token_window() const {
+    return token_ ? token_->window() : nullptr;
+  }
   [[nodiscard]] bool secure() const { return secure_.load(); }
 
   // SECURE_LAUNCH of trusted VM `index` (config order) or of all (SVMM_HC_LAUNCH_ALL).
@@ -135,6 +141,7 @@ class SecureMonitor final : public ChipsetHost, public HypercallHandler {
   std::unique_ptr<Mch> mch_;
   std::shared_ptr<BusDevice> private_window_;
   std::shared_ptr<BusDevice> public_window_;
+  std::unique_ptr<Token> token_;  // token.enabled; uses ich_ and chipset_
   // Slot n: trusted VM n while it exists. Written only on the monitor thread, while the VM's
   // own vCPU threads are not running (before start, after join).
   std::vector<std::unique_ptr<TrustedVm>> trusted_;

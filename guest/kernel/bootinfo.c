@@ -13,6 +13,7 @@ int bootinfo_copy(uint32_t start_info_gpa) {
   bootinfo.magic = si->magic;
   bootinfo.version = si->version;
   if (si->magic != SVMM_HVM_START_MAGIC) return -1;
+  bootinfo.rsdp_paddr = si->rsdp_paddr;
 
   if (si->cmdline_paddr) {
     uint64_t pa = si->cmdline_paddr;

@@ -14,6 +14,7 @@ struct bootinfo {
   uint32_t start_info_gpa;
   uint32_t magic; /* as found in the start info */
   uint32_t version;
+  uint64_t rsdp_paddr; /* the ACPI RSDP, 0 if none */
   char cmdline[BOOTINFO_CMDLINE_MAX];
   uint32_t cmdline_truncated;
   uint32_t memmap_entries; /* as many as were copied */

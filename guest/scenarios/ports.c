@@ -9,7 +9,7 @@
 #include "kernel/x86.h"
 #include "scenarios/scenarios.h"
 
-/* Unassigned ports: one nobody uses, and PCI config data (no PCI devices behind it). */
+/* Ports that read all ones: one nobody uses, and PCI configuration data (no PCI devices). */
 static const uint16_t unassigned_ports[] = {0x1234, SVMM_PORT_PCI_CONFIG + 4};
 /* Unassigned addresses in the MMIO hole: 3.25 GiB (where PCI BARs would go), and the HPET's usual
  * address (svmm has no HPET). */

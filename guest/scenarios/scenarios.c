@@ -12,8 +12,11 @@ static const struct scenario scenarios[] = {
     {"cpuid", scenario_cpuid},         {"memmap", scenario_memmap},
     {"ports", scenario_ports},         {"smp", scenario_smp},
     {"spin", scenario_spin},           {"pio-loop", scenario_pio_loop},
-    {"mmio-loop", scenario_mmio_loop},  {"demo", scenario_demo},
-    {"user-mode", scenario_user_mode},
+    {"mmio-loop", scenario_mmio_loop},  {"chipset-loop", scenario_chipset_loop},
+    {"demo", scenario_demo},           {"user-mode", scenario_user_mode},
+    /* the ACPI-era platform (scenarios/acpi.c) */
+    {"acpi", scenario_acpi},           {"fw-cfg", scenario_fw_cfg},
+    {"poweroff", scenario_poweroff},   {"sleep", scenario_sleep},
     /* guest OS side of the secure core */
     {"hc-basic", scenario_hc_basic},   {"launch-teardown", scenario_launch_teardown},
     {"launch-cycles", scenario_launch_cycles},
@@ -26,6 +29,11 @@ static const struct scenario scenarios[] = {
     {"trusted-secret", scenario_trusted_secret}, {"trusted-grant", scenario_trusted_grant},
     {"trusted-chipset", scenario_trusted_chipset}, {"trusted-exit", scenario_trusted_exit},
     {"trusted-fault", scenario_trusted_fault},
+    /* the token */
+    {"token-basic", scenario_token_basic}, {"token-localities", scenario_token_localities},
+    {"token-launch", scenario_token_launch}, {"token-trusted", scenario_token_trusted},
+    {"token-nv", scenario_token_nv},       {"token-bench", scenario_token_bench},
+    {"trusted-token", scenario_trusted_token},
 };
 /* clang-format on */
 

@@ -26,7 +26,13 @@ void scenario_smp(void);
 void scenario_spin(void);
 void scenario_pio_loop(void);
 void scenario_mmio_loop(void);
+void scenario_chipset_loop(void);
 void scenario_demo(void);
+/* The ACPI tables, fw_cfg, ACPI S5 and S3 (scenarios/acpi.c). */
+void scenario_acpi(void);
+void scenario_fw_cfg(void);
+void scenario_poweroff(void);
+void scenario_sleep(void);
 
 /* Helpers shared by scenarios (scenarios/smp_spin.c). */
 uint32_t spin_start_aps(void);
@@ -49,5 +55,13 @@ void scenario_trusted_grant(void);
 void scenario_trusted_chipset(void);
 void scenario_trusted_exit(void);
 void scenario_trusted_fault(void);
+/* The token (scenarios/token.c, token_trusted.c). */
+void scenario_token_basic(void);
+void scenario_token_localities(void);
+void scenario_token_launch(void);
+void scenario_token_trusted(void);
+void scenario_token_nv(void);
+void scenario_token_bench(void);
+void scenario_trusted_token(void);
 
 #endif

@@ -2,6 +2,11 @@
 // (its console) and how svmm ended (exit status, stderr).
 #include <gtest/gtest.h>
 
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cstring>
 #include <fstream>
 #include <sstream>
 
@@ -130,17 +135,25 @@ TEST(ExitStatus, MissingKvmDeviceIsHostError) {
   EXPECT_NE(missing.err.find("/nonexistent/kvm"), std::string::npos) << missing.err;
 }
 
-TEST(Config, ExplicitValuesOfMissingFeaturesAreRefusedAtRunTime) {
+// spec/control.md section 3: a live control socket is an error, a stale one is replaced.
+TEST(Config, LiveControlSocketIsRefusedStaleOneReplaced) {
+  SVMM_REQUIRE_KVM();
   TempDir dir;
-  std::string cfg = dir.write("vm.json", std::string(R"({"guest_os": {"kernel": ")") +
-                                             SVMM_TEST_KERNEL + R"("}, "api": {"socket": "s.sock"}})");
-  auto valid = run_process({SVMM_BINARY, "validate", "--config", cfg});
-  EXPECT_EQ(valid.exit_status, 0) << valid.err;
-  EXPECT_EQ(valid.out, "ok\n");
-  auto r = run_process({SVMM_BINARY, "run", "--config", cfg});
-  EXPECT_EQ(r.exit_status, SVMM_EXIT_USAGE);
-  EXPECT_NE(r.err.find("config error at /api/socket: not supported yet"), std::string::npos) << r.err;
-  EXPECT_TRUE(r.out.empty()) << r.out;
+  const std::string path = dir.path() + "/s.sock";
+  int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::strncpy(addr.sun_path, path.c_str(), sizeof addr.sun_path - 1);
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(::listen(fd, 1), 0);
+  auto live = run_test_kernel({"hello", 1, 64, {"--api-socket", path}});
+  EXPECT_EQ(live.exit_status, SVMM_EXIT_USAGE) << live.err;
+  EXPECT_NE(live.err.find("in use"), std::string::npos) << live.err;
+  EXPECT_TRUE(live.out.empty()) << "nothing may run: " << live.out;
+  ::close(fd);  // the file stays behind: a stale socket
+  auto stale = run_test_kernel({"hello", 1, 64, {"--api-socket", path}});
+  EXPECT_EQ(stale.exit_status, kPass) << stale.err;
+  EXPECT_NE(::access(path.c_str(), F_OK), 0) << "the socket is removed at exit";
 }
 
 TEST(Console, FileConsoleReceivesTheGuestOutput) {

@@ -10,6 +10,8 @@
 #include <iterator>
 
 #include "tests/unit/loader_test_images.h"
+#include "vmm/loader/image.h"
+#include "vmm/memory/layout.h"
 
 namespace svmm {
 namespace {
@@ -71,6 +73,27 @@ TEST(LoaderFuzzCorpus, CommittedSeedsMatchTheImageBuilders) {
   auto bz = test::fake_bzimage(0x020f, 0x1);
   bz.resize(0x240);
   write("bzimage.bin", bz);
+  // Images the Multiboot and Linux loaders accept.
+  auto mb_elf0 = ElfBuilder(false).load(0x100000, 0x100, 0x400).load(0x40000, 0x20, 0x20).build();
+  test::put_multiboot_header(mb_elf0.bytes, mb_elf0.load_offsets[0], 0);
+  test::put32(mb_elf0.bytes, 24, 0x100010);  // e_entry
+  write("multiboot32-flags0.elf", mb_elf0.bytes);
+  EXPECT_EQ(plan_kernel(mb_elf0.bytes, "s", BootProtocol::Auto, ram_ranges(64)).protocol,
+            BootProtocol::Multiboot);
+  std::vector<uint8_t> aout(0x200, 0x90);
+  test::put_multiboot_header(aout, 0x20, 0x00010002);
+  test::put32(aout, 0x2c, 0x100020);  // header_addr
+  test::put32(aout, 0x30, 0x100000);  // load_addr
+  test::put32(aout, 0x34, 0x100180);  // load_end_addr
+  test::put32(aout, 0x38, 0x101000);  // bss_end_addr
+  test::put32(aout, 0x3c, 0x100040);  // entry_addr
+  write("multiboot-aout.bin", aout);
+  EXPECT_EQ(plan_kernel(aout, "s", BootProtocol::Auto, ram_ranges(64)).protocol,
+            BootProtocol::Multiboot);
+  const auto bz215 = test::make_bzimage({.kernel_size = 0x400, .init_size = 0x10000});
+  write("bzimage-2.15.bin", bz215);
+  EXPECT_EQ(plan_kernel(bz215, "s", BootProtocol::Auto, ram_ranges(64)).protocol,
+            BootProtocol::Linux);
 }
 
 }  // namespace

@@ -260,6 +260,48 @@ inline std::vector<uint8_t> fake_bzimage(uint16_t version, uint16_t xloadflags) 
   return b;
 }
 
+// A fuller fake bzImage for the Linux loader: setup header fields of boot protocol 2.15
+// (Documentation/arch/x86/boot.rst) and a protected-mode kernel of `kernel_size` pattern bytes.
+struct BzImageFields {
+  uint16_t version = 0x020f;
+  uint8_t setup_sects = 4;
+  uint8_t header_len = 0x6a;  // the byte at 0x201: the header ends at 0x202 + it (0x26c)
+  uint8_t loadflags = 0x01;   // LOADED_HIGH
+  uint16_t xloadflags = 0x1;  // XLF_KERNEL_64
+  uint64_t kernel_size = 0x4000;
+  uint64_t pref_address = 0x1000000;
+  uint32_t init_size = 0x800000;
+  uint32_t kernel_alignment = 0x200000;
+  uint8_t relocatable = 1;
+  uint32_t cmdline_size = 2047;
+  uint32_t initrd_addr_max = 0x7fffffff;
+};
+inline std::vector<uint8_t> make_bzimage(const BzImageFields& f = {}) {
+  const uint64_t setup_size = ((f.setup_sects == 0 ? 4u : f.setup_sects) + 1u) * 512u;
+  std::vector<uint8_t> b(setup_size + f.kernel_size, 0);
+  put8(b, 0x1f1, f.setup_sects);
+  put16(b, 0x1f2, 1);  // root_flags
+  put32(b, 0x1f4, (f.kernel_size + 15) / 16);  // syssize
+  put16(b, 0x1fa, 0xffff);  // vid_mode "normal"
+  put16(b, 0x1fe, 0xAA55);
+  put8(b, 0x200, 0xEB);  // jump
+  put8(b, 0x201, f.header_len);
+  put32(b, 0x202, 0x53726448);  // "HdrS"
+  put16(b, 0x206, f.version);
+  put8(b, 0x211, f.loadflags);
+  put32(b, 0x22c, f.initrd_addr_max);
+  put32(b, 0x230, f.kernel_alignment);
+  put8(b, 0x234, f.relocatable);
+  put16(b, 0x236, f.xloadflags);
+  put32(b, 0x238, f.cmdline_size);
+  put64(b, 0x250, 0xdead0000);  // setup_data: the loader must clear it
+  put64(b, 0x258, f.pref_address);
+  put32(b, 0x260, f.init_size);
+  for (uint64_t i = 0; i < f.kernel_size; ++i)
+    b[setup_size + i] = static_cast<uint8_t>(0x40 + i * 13);
+  return b;
+}
+
 // A Multiboot v1 header at `offset` in `b`; `checksum_delta` != 0 makes the checksum wrong.
 inline void put_multiboot_header(std::vector<uint8_t>& b, uint64_t offset, uint32_t flags,
                                  uint32_t checksum_delta = 0) {

@@ -26,6 +26,11 @@ struct ValidateOptions {
   std::string config;
 };
 
+struct MeasureOptions {  // vmm/cli/measure.cc
+  std::string config;
+  std::optional<size_t> vm;
+};
+
 struct CtlOptions {
   std::string socket;
   std::string command;  // a command name, or "events"
@@ -37,12 +42,14 @@ struct CtlOptions {
 void add_global_options(CLI::App& app, GlobalOptions& o);
 void add_run_options(CLI::App& cmd, RunOptions& o);
 void add_validate_options(CLI::App& cmd, ValidateOptions& o);
+void add_measure_options(CLI::App& cmd, MeasureOptions& o);
 void add_ctl_options(CLI::App& cmd, CtlOptions& o);
 // Logging flags take effect before any work (config errors are then logged as asked).
 void apply_global_options(const GlobalOptions& o);
 
 int command_run(const RunOptions& o, const GlobalOptions& global);
 int command_validate(const ValidateOptions& o, const GlobalOptions& global);
+int command_measure(const MeasureOptions& o, const GlobalOptions& global);
 int command_version();
 int command_ctl(const CtlOptions& o);
 

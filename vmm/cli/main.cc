@@ -25,6 +25,11 @@ int main(int argc, char** argv) {
   auto* validate_cmd = app.add_subcommand("validate", "Check a config and its images; print ok");
   add_validate_options(*validate_cmd, validate);
 
+  MeasureOptions measure;
+  auto* measure_cmd = app.add_subcommand(
+      "measure", "Print the launch manifest hash and the expected PCR 17/18 values as JSON");
+  add_measure_options(*measure_cmd, measure);
+
   CtlOptions ctl;
   auto* ctl_cmd = app.add_subcommand(
       "ctl", "Send one command to a running svmm's control socket and print its return as JSON");
@@ -48,6 +53,7 @@ int main(int argc, char** argv) {
     apply_global_options(global);
     if (*run_cmd) return command_run(run, global);
     if (*validate_cmd) return command_validate(validate, global);
+    if (*measure_cmd) return command_measure(measure, global);
     if (*version_cmd) return command_version();
     if (*ctl_cmd) return command_ctl(ctl);
   } catch (const svmm::Error& e) {

@@ -10,7 +10,9 @@
 #include <system_error>
 
 #include "protocol/memory_map.h"
+#include "vmm/loader/bzimage.h"
 #include "vmm/loader/detect.h"
+#include "vmm/loader/multiboot.h"
 #include "vmm/loader/pvh.h"
 #include "vmm/loader/reject.h"
 #include "vmm/util/error.h"
@@ -23,11 +25,6 @@ constexpr uint64_t kPageSize = 4096;
 [[noreturn]] void not_an_image(const std::string& path, const std::string& reason) {
   throw UsageError(fmt::format("kernel image '{}' is not a bzImage, PVH ELF or Multiboot image: {}",
                                path, reason));
-}
-
-[[noreturn]] void not_supported(const std::string& path, BootProtocol p) {
-  throw UsageError(fmt::format("kernel image '{}': boot protocol {} is not supported yet", path,
-                               boot_protocol_name(p)));
 }
 
 std::string errno_text(int err) { return std::system_category().message(err); }
@@ -65,16 +62,10 @@ KernelPlan plan_kernel(std::span<const uint8_t> file, const std::string& path,
     switch (protocol) {
       case BootProtocol::Pvh:
         return loader::plan_pvh(file, ram);
-      case BootProtocol::Linux: {
-        const auto probe = loader::probe_bzimage(file);
-        if (!probe.match) loader::reject(probe.reason);
-        not_supported(path, protocol);  // bzimage.cc will plan it
-      }
-      case BootProtocol::Multiboot: {
-        const auto probe = loader::probe_multiboot(file);
-        if (!probe.match) loader::reject(probe.reason);
-        not_supported(path, protocol);  // multiboot.cc will plan it
-      }
+      case BootProtocol::Linux:
+        return loader::plan_bzimage(file, ram);
+      case BootProtocol::Multiboot:
+        return loader::plan_multiboot(file, ram);
       case BootProtocol::Auto:
         break;
     }
@@ -127,6 +118,7 @@ uint64_t place_initrd(uint64_t initrd_size, const KernelPlan& kernel,
       uint64_t end = 0;
       if (!loader::checked_add(e.addr, e.size, end)) end = UINT64_MAX;
       end = std::min<uint64_t>(end, SVMM_MMIO_HOLE_END);  // below 4 GiB
+      end = std::min(end, kernel.initrd_limit);
       const uint64_t start = std::max(e.addr, floor);
       if (end <= start || end - start < initrd_size) continue;
       const uint64_t gpa = (end - initrd_size) & ~(kPageSize - 1);
@@ -137,9 +129,10 @@ uint64_t place_initrd(uint64_t initrd_size, const KernelPlan& kernel,
   }
   if (!found)
     throw UsageError(fmt::format(
-        "initrd '{}' ({} bytes) does not fit in guest RAM (it must lie below 4 GiB, above the "
+        "initrd '{}' ({} bytes) does not fit in guest RAM (it must lie below {:#x}, above the "
         "kernel, which ends at {:#x})",
-        initrd_path, initrd_size, kernel.image_end));
+        initrd_path, initrd_size, std::min<uint64_t>(kernel.initrd_limit, SVMM_MMIO_HOLE_END),
+        kernel.image_end));
   return best;
 }
 

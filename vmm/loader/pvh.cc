@@ -7,6 +7,7 @@
 
 #include "protocol/memory_map.h"
 #include "protocol/pvh.h"
+#include "vmm/loader/placement.h"
 #include "vmm/loader/reject.h"
 
 namespace svmm::loader {
@@ -14,25 +15,6 @@ namespace {
 
 // Where PVH images may start (see plan_kernel in image.h).
 constexpr uint64_t kPvhMinLoadAddress = SVMM_E820_HIGH_AREA_START;  // 1 MiB
-
-std::string describe_ram(const std::vector<RamRange>& ram) {
-  std::string s;
-  for (const auto& r : ram) {
-    if (!s.empty()) s += ", ";
-    uint64_t end = 0;
-    if (!checked_add(r.start, r.size, end)) end = UINT64_MAX;
-    s += fmt::format("[{:#x}, {:#x})", r.start, end);
-  }
-  return s.empty() ? "none" : s;
-}
-
-bool inside_one_range(uint64_t start, uint64_t end, const std::vector<RamRange>& ram) {
-  return std::any_of(ram.begin(), ram.end(), [&](const RamRange& r) {
-    uint64_t r_end = 0;
-    if (!checked_add(r.start, r.size, r_end)) r_end = UINT64_MAX;
-    return start >= r.start && end <= r_end;
-  });
-}
 
 // [start, end) is a non-empty segment whose end did not wrap.
 void check_placement(uint32_t index, uint64_t start, uint64_t end,

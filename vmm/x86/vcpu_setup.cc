@@ -24,6 +24,13 @@ kvm_segment flat_segment(uint16_t selector, uint8_t type) {
   return s;
 }
 
+constexpr uint64_t kCr0Pe = 1ull << 0;
+constexpr uint64_t kCr0Et = 1ull << 4;
+constexpr uint64_t kCr0Pg = 1ull << 31;
+constexpr uint64_t kCr4Pae = 1ull << 5;
+constexpr uint64_t kEferLme = 1ull << 8;
+constexpr uint64_t kEferLma = 1ull << 10;
+
 constexpr uint32_t kMsrSysenterCs = 0x174;
 constexpr uint32_t kMsrSysenterEsp = 0x175;
 constexpr uint32_t kMsrSysenterEip = 0x176;
@@ -58,6 +65,10 @@ uint32_t set_delivery_mode(uint32_t reg, uint32_t mode) {
 }  // namespace
 
 void setup_entry32(const VcpuFd& vcpu, const Entry32& entry) {
+  if (entry.long_mode) {
+    setup_entry64(vcpu, *entry.long_mode);
+    return;
+  }
   kvm_sregs sregs = vcpu.get_sregs();
   sregs.cs = flat_segment(kBootCodeSelector, 0xB);  // execute/read, accessed
   kvm_segment data = flat_segment(kBootDataSelector, 0x3);  // read/write, accessed
@@ -86,6 +97,40 @@ void setup_entry32(const VcpuFd& vcpu, const Entry32& entry) {
   regs.rip = entry.eip;
   regs.rax = entry.eax;
   regs.rbx = entry.ebx;
+  vcpu.set_regs(regs);
+}
+
+void setup_entry64(const VcpuFd& vcpu, const Entry64& entry) {
+  kvm_sregs sregs = vcpu.get_sregs();
+  sregs.cs = flat_segment(entry.cs, 0xB);  // execute/read, accessed
+  sregs.cs.l = 1;                          // 64-bit code: L = 1 requires D = 0
+  sregs.cs.db = 0;
+  kvm_segment data = flat_segment(entry.ds, 0x3);  // read/write, accessed
+  sregs.ds = sregs.es = sregs.fs = sregs.gs = sregs.ss = data;
+  sregs.tr = {};
+  sregs.tr.selector = entry.tr;
+  sregs.tr.limit = 0x67;
+  sregs.tr.type = 0xB;  // busy 64-bit TSS (required in IA-32e mode)
+  sregs.tr.present = 1;
+  sregs.ldt = {};
+  sregs.ldt.type = 0x2;
+  sregs.ldt.present = 1;
+  sregs.ldt.limit = 0xFFFF;
+  sregs.gdt.base = entry.gdt_base;
+  sregs.gdt.limit = entry.gdt_limit;
+  sregs.idt.base = 0;
+  sregs.idt.limit = 0;
+  sregs.cr0 = kCr0Pe | kCr0Et | kCr0Pg;
+  sregs.cr3 = entry.cr3;
+  sregs.cr4 = kCr4Pae;
+  sregs.efer = kEferLme | kEferLma;
+  vcpu.set_sregs(sregs);
+
+  kvm_regs regs{};
+  regs.rflags = 0x2;  // reserved bit 1; IF = 0
+  regs.rip = entry.rip;
+  regs.rsi = entry.rsi;
+  regs.rsp = entry.rsp;
   vcpu.set_regs(regs);
 }
 

@@ -1,22 +1,43 @@
-// Architectural reset state for a vCPU at a 32-bit protected-mode entry (PVH, Multiboot), MSRs,
-// FPU and local APIC LINT set-up (as Firecracker's arch/x86_64/regs.rs and interrupts.rs do).
+// Architectural reset state for a vCPU at a 32-bit protected-mode entry (PVH, Multiboot) or a
+// 64-bit long-mode entry (Linux), MSRs, FPU and local APIC LINT set-up (as Firecracker's
+// arch/x86_64/regs.rs and interrupts.rs do).
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 namespace svmm {
 
 class VcpuFd;
 
+// Long mode with paging (the Linux 64-bit boot protocol, Documentation/arch/x86/boot.rst):
+// CR0 = PE | PG, CR4 = PAE, EFER = LME | LMA, CR3 the guest's identity-mapped page tables,
+// CS a flat 64-bit code segment, DS/ES/FS/GS/SS flat data, IF = 0.
+struct Entry64 {
+  uint64_t rip = 0;
+  uint64_t rsi = 0;
+  uint64_t rsp = 0;
+  uint64_t cr3 = 0;
+  uint64_t gdt_base = 0;
+  uint16_t gdt_limit = 0;
+  uint16_t cs = 0;  // selectors of the guest's GDT at gdt_base
+  uint16_t ds = 0;
+  uint16_t tr = 0;
+};
+
+// The BSP's entry state: 32-bit protected mode, or long mode when `long_mode` is set.
 struct Entry32 {
   uint32_t eip = 0;
   uint32_t eax = 0;
   uint32_t ebx = 0;
+  std::optional<Entry64> long_mode;  // Linux: enter in 64-bit mode instead (eip/eax/ebx unused)
 };
 
 // CR0 = PE, paging off, flat 4 GiB CS/DS/ES/SS, TR a 32-bit TSS, IF = 0 (spec guest-abi.md 1).
+// With entry.long_mode set, does setup_entry64(vcpu, *entry.long_mode) instead.
 void setup_entry32(const VcpuFd& vcpu, const Entry32& entry);
+void setup_entry64(const VcpuFd& vcpu, const Entry64& entry);
 // MSRs a freshly created vCPU should have (SYSENTER, syscall MSRs, MISC_ENABLE, MTRR default).
 void setup_msrs(const VcpuFd& vcpu);
 // x87 control word and MXCSR reset values.
