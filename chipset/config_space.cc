@@ -205,7 +205,11 @@ void ConfigSpace::read(ChipsetWindow window, uint64_t offset, std::span<uint8_t>
       return reason == 0;
     });
     if (reason != 0) {
-      std::fill(data.begin(), data.end(), abort_read_fill(options_.abort_policy));
+      // Section 5 overrides the policy's read value: with the fuse disabled the private window
+      // reads all ones for every requester (the guest OS's access still counts as an abort).
+      const bool fused_off = window == ChipsetWindow::Private && options_.fuse == FuseState::Disabled;
+      std::fill(data.begin(), data.end(),
+                fused_off ? uint8_t{0xFF} : abort_read_fill(options_.abort_policy));
       aborted = abort_locked(window_abort(window, offset, data.size(), false, reason, who));
     } else {
       for_each_part(offset, data.size(), [&](const RegisterPart& part) {

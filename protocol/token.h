@@ -21,11 +21,11 @@
 #define SVMM_TIS_INTERFACE_ID 0x30u    /* 32-bit */
 #define SVMM_TIS_XDATA_FIFO 0x80u      /* 0x80-0xBF */
 #define SVMM_TIS_XDATA_FIFO_END 0xBFu
-#define SVMM_TIS_DID_VID 0xF00u        /* 32-bit */
-#define SVMM_TIS_RID 0xF04u            /* 8-bit */
+#define SVMM_TIS_DID_VID 0xF00u /* 32-bit */
+#define SVMM_TIS_RID 0xF04u     /* 8-bit */
 
 /* ACCESS */
-#define SVMM_TIS_ACCESS_ESTABLISHMENT 0x01u  /* 1 until a dynamic OS (DRTM) was established */
+#define SVMM_TIS_ACCESS_ESTABLISHMENT 0x01u /* 1 until a dynamic OS (DRTM) was established */
 #define SVMM_TIS_ACCESS_REQUEST_USE 0x02u
 #define SVMM_TIS_ACCESS_PENDING_REQUEST 0x04u
 #define SVMM_TIS_ACCESS_SEIZE 0x08u
@@ -80,8 +80,8 @@
 #define SVMM_TIS_BUFFER_SIZE 4096u
 
 /* Measured launch (spec/token.md section 3). */
-#define SVMM_TOKEN_PCR_DRTM 17u   /* the launch manifest (DRTM sequence) */
-#define SVMM_TOKEN_PCR_IMAGES 18u /* each launched trusted image */
+#define SVMM_TOKEN_PCR_DRTM 17u                 /* the launch manifest (DRTM sequence) */
+#define SVMM_TOKEN_PCR_IMAGES 18u               /* each launched trusted image */
 #define SVMM_TOKEN_CAP_TEXT "svmm teardown cap" /* 17 bytes; its SHA-256 is the cap digest */
 
 #endif

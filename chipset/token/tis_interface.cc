@@ -9,7 +9,8 @@ namespace {
 constexpr uint32_t kDword = 4;
 
 [[nodiscard]] bool is_fifo(uint32_t reg) {
-  return reg == SVMM_TIS_DATA_FIFO || (reg >= SVMM_TIS_XDATA_FIFO && reg <= SVMM_TIS_XDATA_FIFO_END);
+  return reg == SVMM_TIS_DATA_FIFO ||
+         (reg >= SVMM_TIS_XDATA_FIFO && reg <= SVMM_TIS_XDATA_FIFO_END);
 }
 
 // The commandSize field of a TPM command or response header (big-endian, bytes 2-5).
@@ -21,11 +22,16 @@ constexpr uint32_t kDword = 4;
 
 const char* tis_state_name(TisState s) {
   switch (s) {
-    case TisState::Idle: return "idle";
-    case TisState::Ready: return "ready";
-    case TisState::Reception: return "reception";
-    case TisState::Execution: return "execution";
-    case TisState::Completion: return "completion";
+    case TisState::Idle:
+      return "idle";
+    case TisState::Ready:
+      return "ready";
+    case TisState::Reception:
+      return "reception";
+    case TisState::Execution:
+      return "execution";
+    case TisState::Completion:
+      return "completion";
   }
   return "?";
 }
@@ -77,7 +83,8 @@ void TisInterface::read_part(unsigned l, uint32_t reg, unsigned first, std::span
     return;
   }
   const uint32_t v = register_value(l, reg, out.size());
-  for (std::size_t k = 0; k < out.size(); ++k) out[k] = static_cast<uint8_t>(v >> (8 * (first + k)));
+  for (std::size_t k = 0; k < out.size(); ++k)
+    out[k] = static_cast<uint8_t>(v >> (8 * (first + k)));
 }
 
 uint32_t TisInterface::register_value(unsigned l, uint32_t reg, std::size_t width) {
@@ -90,10 +97,14 @@ uint32_t TisInterface::register_value(unsigned l, uint32_t reg, std::size_t widt
       if (!backend_.established()) v |= SVMM_TIS_ACCESS_ESTABLISHMENT;
       return v;
     }
-    case SVMM_TIS_INT_ENABLE: return loc.inte;
-    case SVMM_TIS_INT_VECTOR: return 0;  // no interrupt line
-    case SVMM_TIS_INT_STATUS: return 0;  // never an interrupt pending
-    case SVMM_TIS_INTF_CAPABILITY: return SVMM_TIS_INTF_CAPABILITY_VALUE;
+    case SVMM_TIS_INT_ENABLE:
+      return loc.inte;
+    case SVMM_TIS_INT_VECTOR:
+      return 0;  // no interrupt line
+    case SVMM_TIS_INT_STATUS:
+      return 0;  // never an interrupt pending
+    case SVMM_TIS_INTF_CAPABILITY:
+      return SVMM_TIS_INTF_CAPABILITY_VALUE;
     case SVMM_TIS_STS: {
       if (active_ != l) return 0xFFFFFFFFu;
       std::size_t burst;
@@ -106,10 +117,14 @@ uint32_t TisInterface::register_value(unsigned l, uint32_t reg, std::size_t widt
       }
       return loc.sts | (static_cast<uint32_t>(burst) << SVMM_TIS_STS_BURST_SHIFT);
     }
-    case SVMM_TIS_INTERFACE_ID: return loc.iface_id;
-    case SVMM_TIS_DID_VID: return SVMM_TIS_DID_VID_VALUE;
-    case SVMM_TIS_RID: return SVMM_TIS_RID_VALUE;
-    default: return 0xFFFFFFFFu;  // unassigned
+    case SVMM_TIS_INTERFACE_ID:
+      return loc.iface_id;
+    case SVMM_TIS_DID_VID:
+      return SVMM_TIS_DID_VID_VALUE;
+    case SVMM_TIS_RID:
+      return SVMM_TIS_RID_VALUE;
+    default:
+      return 0xFFFFFFFFu;  // unassigned
   }
 }
 
@@ -167,7 +182,8 @@ void TisInterface::write_part(unsigned l, uint32_t reg, unsigned first,
       if (value & mask & SVMM_TIS_IFACE_ID_INT_SEL_LOCK)
         for (auto& x : loc_) x.iface_id |= SVMM_TIS_IFACE_ID_INT_SEL_LOCK;
       break;
-    default: break;  // INT_VECTOR (hard-wired), INT_STATUS (nothing to clear), read-only, unassigned
+    default:
+      break;  // INT_VECTOR (hard-wired), INT_STATUS (nothing to clear), read-only, unassigned
   }
 }
 
@@ -232,11 +248,15 @@ void TisInterface::write_sts(unsigned l, uint32_t val, bool low_byte, bool high_
   val &= SVMM_TIS_STS_COMMAND_READY | SVMM_TIS_STS_GO | SVMM_TIS_STS_RESPONSE_RETRY;
   if (val == SVMM_TIS_STS_COMMAND_READY) {
     switch (loc.state) {
-      case TisState::Ready: loc.offset = 0; break;
+      case TisState::Ready:
+        loc.offset = 0;
+        break;
       case TisState::Idle:
       case TisState::Reception:  // abort the command being received
       case TisState::Execution:
-      case TisState::Completion: to_ready(loc); break;
+      case TisState::Completion:
+        to_ready(loc);
+        break;
     }
   } else if (val == SVMM_TIS_STS_GO) {
     if (loc.state == TisState::Reception && !(loc.sts & SVMM_TIS_STS_EXPECT)) execute(l);
@@ -326,15 +346,16 @@ void TisInterface::new_active_locality(uint8_t next) {
       old.access &= static_cast<uint8_t>(~SVMM_TIS_ACCESS_ACTIVE_LOCALITY);
       old.access |= SVMM_TIS_ACCESS_BEEN_SEIZED;
     } else {
-      old.access &= static_cast<uint8_t>(
-          ~(SVMM_TIS_ACCESS_ACTIVE_LOCALITY | SVMM_TIS_ACCESS_REQUEST_USE));
+      old.access &=
+          static_cast<uint8_t>(~(SVMM_TIS_ACCESS_ACTIVE_LOCALITY | SVMM_TIS_ACCESS_REQUEST_USE));
     }
     to_idle(old);
   }
   active_ = next;
   if (next != kNone) {
     loc_[next].access |= SVMM_TIS_ACCESS_ACTIVE_LOCALITY;
-    loc_[next].access &= static_cast<uint8_t>(~(SVMM_TIS_ACCESS_REQUEST_USE | SVMM_TIS_ACCESS_SEIZE));
+    loc_[next].access &=
+        static_cast<uint8_t>(~(SVMM_TIS_ACCESS_REQUEST_USE | SVMM_TIS_ACCESS_SEIZE));
   }
 }
 

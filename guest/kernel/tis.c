@@ -12,13 +12,20 @@ uint64_t tis_mmio_accesses;
 
 const char* tis_error_name(int e) {
   switch (e) {
-    case TIS_E_LOCALITY: return "locality not granted";
-    case TIS_E_TIMEOUT: return "status timeout";
-    case TIS_E_EXPECT: return "Expect wrong";
-    case TIS_E_SIZE: return "bad response size";
-    case TIS_E_LEFTOVER: return "data left over";
-    case TIS_E_BURST: return "burstCount 0";
-    default: return "?";
+    case TIS_E_LOCALITY:
+      return "locality not granted";
+    case TIS_E_TIMEOUT:
+      return "status timeout";
+    case TIS_E_EXPECT:
+      return "Expect wrong";
+    case TIS_E_SIZE:
+      return "bad response size";
+    case TIS_E_LEFTOVER:
+      return "data left over";
+    case TIS_E_BURST:
+      return "burstCount 0";
+    default:
+      return "?";
   }
 }
 
@@ -29,8 +36,8 @@ uint8_t tis_status(unsigned l) {
 
 bool tis_check_locality(unsigned l) {
   const uint8_t a = tis_read8(l, SVMM_TIS_ACCESS);
-  const uint8_t mask = SVMM_TIS_ACCESS_ACTIVE_LOCALITY | SVMM_TIS_ACCESS_REG_VALID_STS |
-                       SVMM_TIS_ACCESS_REQUEST_USE;
+  const uint8_t mask =
+      SVMM_TIS_ACCESS_ACTIVE_LOCALITY | SVMM_TIS_ACCESS_REG_VALID_STS | SVMM_TIS_ACCESS_REQUEST_USE;
   return (a & mask) == (SVMM_TIS_ACCESS_ACTIVE_LOCALITY | SVMM_TIS_ACCESS_REG_VALID_STS);
 }
 
@@ -111,8 +118,8 @@ static int recv_data(unsigned l, uint8_t* buf, uint32_t count) {
 static int try_recv(unsigned l, uint8_t* buf, uint32_t cap) {
   int size = recv_data(l, buf, TPM_HEADER_SIZE);
   if (size < 0) return size;
-  const uint32_t expected = ((uint32_t)buf[2] << 24) | ((uint32_t)buf[3] << 16) |
-                            ((uint32_t)buf[4] << 8) | buf[5];
+  const uint32_t expected =
+      ((uint32_t)buf[2] << 24) | ((uint32_t)buf[3] << 16) | ((uint32_t)buf[4] << 8) | buf[5];
   if (expected > cap || expected < TPM_HEADER_SIZE) return TIS_E_SIZE;
   const int rest = recv_data(l, buf + TPM_HEADER_SIZE, expected - TPM_HEADER_SIZE);
   if (rest < 0) return rest;

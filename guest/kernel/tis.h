@@ -15,7 +15,7 @@
 #include "protocol/memory_map.h"
 #include "protocol/token.h"
 
-#define TIS_REG(l, reg) (SVMM_MMIO_TOKEN + (uint64_t)(l) * SVMM_TOKEN_LOCALITY_STRIDE + (reg))
+#define TIS_REG(l, reg) (SVMM_MMIO_TOKEN + (uint64_t)(l)*SVMM_TOKEN_LOCALITY_STRIDE + (reg))
 
 /* Every MMIO access the driver makes (one VM exit each), for the benchmark. */
 extern uint64_t tis_mmio_accesses;
@@ -38,12 +38,12 @@ static inline void tis_write32(unsigned l, uint32_t reg, uint32_t v) {
 }
 
 enum tis_error {
-  TIS_E_LOCALITY = -1,    /* the locality did not become active */
-  TIS_E_TIMEOUT = -2,     /* a status bit never came */
-  TIS_E_EXPECT = -3,      /* Expect wrong while sending */
-  TIS_E_SIZE = -4,        /* response size field out of range / buffer too small */
-  TIS_E_LEFTOVER = -5,    /* dataAvail still set after the whole response */
-  TIS_E_BURST = -6,       /* burstCount stayed 0 */
+  TIS_E_LOCALITY = -1, /* the locality did not become active */
+  TIS_E_TIMEOUT = -2,  /* a status bit never came */
+  TIS_E_EXPECT = -3,   /* Expect wrong while sending */
+  TIS_E_SIZE = -4,     /* response size field out of range / buffer too small */
+  TIS_E_LEFTOVER = -5, /* dataAvail still set after the whole response */
+  TIS_E_BURST = -6,    /* burstCount stayed 0 */
 };
 const char* tis_error_name(int e);
 

@@ -41,7 +41,8 @@ static void qemu_style_transmit(void) {
   const unsigned l = 0;
   tis_write8(l, SVMM_TIS_ACCESS, SVMM_TIS_ACCESS_REQUEST_USE);
   const uint8_t access = tis_read8(l, SVMM_TIS_ACCESS);
-  if (!(access & SVMM_TIS_ACCESS_ACTIVE_LOCALITY)) test_fail("locality 0 not granted (ACCESS 0x%x)", access);
+  if (!(access & SVMM_TIS_ACCESS_ACTIVE_LOCALITY))
+    test_fail("locality 0 not granted (ACCESS 0x%x)", access);
   uint32_t sts = tis_read32(l, SVMM_TIS_STS);
   expect_u64("STS after the locality request (low byte)", sts & 0xFF, 0);
   expect_u64("STS family (bits 26-27)", sts & SVMM_TIS_STS_FAMILY_MASK, SVMM_TIS_STS_FAMILY_TPM2);
@@ -56,12 +57,16 @@ static void qemu_style_transmit(void) {
   for (uint32_t i = 0; i < c.n; ++i) {
     tis_write8(l, SVMM_TIS_DATA_FIFO, c.b[i]);
     sts = tis_read32(l, SVMM_TIS_STS);
-    const uint32_t want = i + 1 < c.n ? SVMM_TIS_STS_EXPECT | SVMM_TIS_STS_VALID : SVMM_TIS_STS_VALID;
-    if ((sts & 0xFF) != want) test_fail("STS 0x%x after command byte %u, expected 0x%x", sts, i, want);
-    if (((sts >> 8) & 0xFFFF) != --burst) test_fail("burstCount %u after byte %u, expected %u", (sts >> 8) & 0xFFFF, i, burst);
+    const uint32_t want =
+        i + 1 < c.n ? SVMM_TIS_STS_EXPECT | SVMM_TIS_STS_VALID : SVMM_TIS_STS_VALID;
+    if ((sts & 0xFF) != want)
+      test_fail("STS 0x%x after command byte %u, expected 0x%x", sts, i, want);
+    if (((sts >> 8) & 0xFFFF) != --burst)
+      test_fail("burstCount %u after byte %u, expected %u", (sts >> 8) & 0xFFFF, i, burst);
   }
   /* The response can only be read after tpmGo. */
-  if (tis_read8(l, SVMM_TIS_DATA_FIFO) != SVMM_TIS_NO_DATA_BYTE) test_fail("FIFO read before tpmGo gave data");
+  if (tis_read8(l, SVMM_TIS_DATA_FIFO) != SVMM_TIS_NO_DATA_BYTE)
+    test_fail("FIFO read before tpmGo gave data");
   tis_write8(l, SVMM_TIS_STS, SVMM_TIS_STS_GO);
   sts = tis_read32(l, SVMM_TIS_STS);
   expect_u64("STS after tpmGo", sts & 0xFF, SVMM_TIS_STS_VALID | SVMM_TIS_STS_DATA_AVAIL);
@@ -71,45 +76,56 @@ static void qemu_style_transmit(void) {
   for (unsigned i = 0; i < sizeof resp; ++i) {
     resp[i] = tis_read8(l, SVMM_TIS_DATA_FIFO);
     sts = tis_read32(l, SVMM_TIS_STS);
-    if (i + 1 < sizeof resp && ((sts >> 8) & 0xFFFF) != --burst) test_fail("burstCount wrong while reading");
+    if (i + 1 < sizeof resp && ((sts >> 8) & 0xFFFF) != --burst)
+      test_fail("burstCount wrong while reading");
   }
   expect_u64("STS after the response", sts & 0xFF, SVMM_TIS_STS_VALID);
   expect_u64("TPM2_GetRandom response code", tpm_rc(resp, sizeof resp), 0);
-  expect_u64("FIFO read past the response", tis_read8(l, SVMM_TIS_DATA_FIFO), SVMM_TIS_NO_DATA_BYTE);
+  expect_u64("FIFO read past the response", tis_read8(l, SVMM_TIS_DATA_FIFO),
+             SVMM_TIS_NO_DATA_BYTE);
   /* responseRetry: the same response again from its first byte. */
   tis_write8(l, SVMM_TIS_STS, SVMM_TIS_STS_RESPONSE_RETRY);
   sts = tis_read32(l, SVMM_TIS_STS);
   expect_u64("STS after responseRetry", sts & 0xFF, SVMM_TIS_STS_VALID | SVMM_TIS_STS_DATA_AVAIL);
-  for (unsigned i = 0; i < sizeof again; ++i) again[i] = tis_read8(l, SVMM_TIS_XDATA_FIFO + (i & 0x3F));
+  for (unsigned i = 0; i < sizeof again; ++i)
+    again[i] = tis_read8(l, SVMM_TIS_XDATA_FIFO + (i & 0x3F));
   if (memcmp(resp, again, sizeof resp) != 0) test_fail("responseRetry gave another response");
   /* commandReady in completion: ready again, no data. */
   tis_write8(l, SVMM_TIS_STS, SVMM_TIS_STS_COMMAND_READY);
-  expect_u64("STS after commandReady in completion", tis_read8(l, SVMM_TIS_STS), SVMM_TIS_STS_COMMAND_READY);
+  expect_u64("STS after commandReady in completion", tis_read8(l, SVMM_TIS_STS),
+             SVMM_TIS_STS_COMMAND_READY);
   expect_u64("FIFO read when ready", tis_read8(l, SVMM_TIS_DATA_FIFO), SVMM_TIS_NO_DATA_BYTE);
   /* commandReady in reception aborts the command. */
   for (unsigned i = 0; i < 5; ++i) tis_write8(l, SVMM_TIS_DATA_FIFO, c.b[i]);
-  expect_u64("STS in reception", tis_read8(l, SVMM_TIS_STS), SVMM_TIS_STS_EXPECT | SVMM_TIS_STS_VALID);
+  expect_u64("STS in reception", tis_read8(l, SVMM_TIS_STS),
+             SVMM_TIS_STS_EXPECT | SVMM_TIS_STS_VALID);
   tis_write8(l, SVMM_TIS_STS, SVMM_TIS_STS_GO); /* ignored: Expect is set */
-  expect_u64("STS after an early tpmGo", tis_read8(l, SVMM_TIS_STS), SVMM_TIS_STS_EXPECT | SVMM_TIS_STS_VALID);
+  expect_u64("STS after an early tpmGo", tis_read8(l, SVMM_TIS_STS),
+             SVMM_TIS_STS_EXPECT | SVMM_TIS_STS_VALID);
   tis_write8(l, SVMM_TIS_STS, SVMM_TIS_STS_COMMAND_READY);
-  expect_u64("STS after aborting the command", tis_read8(l, SVMM_TIS_STS), SVMM_TIS_STS_COMMAND_READY);
+  expect_u64("STS after aborting the command", tis_read8(l, SVMM_TIS_STS),
+             SVMM_TIS_STS_COMMAND_READY);
   /* And a whole command still works after the abort (Linux style). */
   uint8_t r[64];
   const int n = tis_send_recv(l, c.b, c.n, r, sizeof r);
-  if (n != 28 || tpm_rc(r, n) != 0) test_fail("command after an abort: %d bytes, TPM_RC 0x%x", n, tpm_rc(r, n));
+  if (n != 28 || tpm_rc(r, n) != 0)
+    test_fail("command after an abort: %d bytes, TPM_RC 0x%x", n, tpm_rc(r, n));
   tis_relinquish_locality(l);
-  expect_u64("ACCESS after relinquishing", tis_read8(l, SVMM_TIS_ACCESS) & ~SVMM_TIS_ACCESS_ESTABLISHMENT,
+  expect_u64("ACCESS after relinquishing",
+             tis_read8(l, SVMM_TIS_ACCESS) & ~SVMM_TIS_ACCESS_ESTABLISHMENT,
              SVMM_TIS_ACCESS_REG_VALID_STS);
   expect_u64("STS when not active", tis_read32(l, SVMM_TIS_STS), 0xFFFFFFFFu);
 }
 
 static void token_absent(void) {
   const struct whoami* w = whoami();
-  if (w->features & SVMM_CPUID_FEATURE_TOKEN) test_fail("CPUID feature bit 2 (token) set without a token");
+  if (w->features & SVMM_CPUID_FEATURE_TOKEN)
+    test_fail("CPUID feature bit 2 (token) set without a token");
   expect_u64("ICH.TOKEN-STS", cs_pub(SVMM_CS_ICH_TOKEN_STS), 0);
   const uint64_t aborts = cs_abort_count();
   for (unsigned l = 0; l < SVMM_TOKEN_LOCALITIES; ++l) {
-    if (phys_read8(TIS_REG(l, SVMM_TIS_ACCESS)) != 0xFF || phys_read32(TIS_REG(l, SVMM_TIS_STS)) != 0xFFFFFFFFu ||
+    if (phys_read8(TIS_REG(l, SVMM_TIS_ACCESS)) != 0xFF ||
+        phys_read32(TIS_REG(l, SVMM_TIS_STS)) != 0xFFFFFFFFu ||
         phys_read32(TIS_REG(l, SVMM_TIS_DID_VID)) != 0xFFFFFFFFu)
       test_fail("the token window of locality %u does not read all ones without a token", l);
     phys_write8(TIS_REG(l, SVMM_TIS_ACCESS), SVMM_TIS_ACCESS_REQUEST_USE);
@@ -125,7 +141,8 @@ void scenario_token_basic(void) {
     return;
   }
   const bool fresh = cmdline_u64("fresh", 1) != 0;
-  if (!(whoami()->features & SVMM_CPUID_FEATURE_TOKEN)) test_fail("CPUID feature bit 2 (token) clear");
+  if (!(whoami()->features & SVMM_CPUID_FEATURE_TOKEN))
+    test_fail("CPUID feature bit 2 (token) clear");
   expect_u64("ICH.TOKEN-STS", cs_pub(SVMM_CS_ICH_TOKEN_STS), TOKEN_STS_NORMAL);
   const uint64_t aborts = cs_abort_count();
 
@@ -134,8 +151,10 @@ void scenario_token_basic(void) {
   const uint8_t access = tis_read8(0, SVMM_TIS_ACCESS);
   expect_u64("ACCESS (valid, no locality active)", access & ~SVMM_TIS_ACCESS_ESTABLISHMENT,
              SVMM_TIS_ACCESS_REG_VALID_STS);
-  if (fresh) expect_u64("ACCESS.tpmEstablishment (no DRTM yet)", access & SVMM_TIS_ACCESS_ESTABLISHMENT, 1);
-  expect_u64("INTF_CAPABILITY", tis_read32(0, SVMM_TIS_INTF_CAPABILITY), SVMM_TIS_INTF_CAPABILITY_VALUE);
+  if (fresh)
+    expect_u64("ACCESS.tpmEstablishment (no DRTM yet)", access & SVMM_TIS_ACCESS_ESTABLISHMENT, 1);
+  expect_u64("INTF_CAPABILITY", tis_read32(0, SVMM_TIS_INTF_CAPABILITY),
+             SVMM_TIS_INTF_CAPABILITY_VALUE);
   expect_u64("INTF_CAPABILITY interrupt bits", tis_read32(0, SVMM_TIS_INTF_CAPABILITY) & 0xFF, 0);
   expect_u64("INTERFACE_ID", tis_read32(0, SVMM_TIS_INTERFACE_ID), SVMM_TIS_IFACE_ID_VALUE);
   expect_u64("DID_VID", tis_read32(0, SVMM_TIS_DID_VID), SVMM_TIS_DID_VID_VALUE);
@@ -167,7 +186,8 @@ void scenario_token_basic(void) {
   read_pcr(0, 16, v, "after the extend");
   if (memcmp(v, before16, 32) == 0) test_fail("PCR 16 did not change");
   uint8_t want16[32];
-  if (cmdline_hex32("pcr16", want16) && memcmp(v, want16, 32) != 0) test_fail("PCR 16 is not SHA-256(old || digest)");
+  if (cmdline_hex32("pcr16", want16) && memcmp(v, want16, 32) != 0)
+    test_fail("PCR 16 is not SHA-256(old || digest)");
   /* PCR 17 can only be extended from localities 2-4 (PC client: extendLocality 0x1C). */
   expect_rc(tpm_pcr_extend(0, 17, digest), TPM_RC_LOCALITY, "TPM2_PCR_Extend(17) at locality 0");
   /* The platform hierarchy is closed: TPM2_Clear is disabled and platformAuth unknown. */
@@ -185,7 +205,8 @@ void scenario_token_basic(void) {
   tpmc_u16(&c, 0);
   tpmc_end(&c);
   const uint32_t auth_rc = tpm_run(0, &c, "TPM2_HierarchyChangeAuth");
-  kprintf("token: TPM2_HierarchyChangeAuth(platform) with an empty password: TPM_RC 0x%x\n", auth_rc);
+  kprintf("token: TPM2_HierarchyChangeAuth(platform) with an empty password: TPM_RC 0x%x\n",
+          auth_rc);
   if (auth_rc == 0) test_fail("the guest OS could use the platform hierarchy");
   expect_no_aborts(aborts, "locality 0");
 }
@@ -194,15 +215,15 @@ void scenario_token_basic(void) {
 
 void scenario_token_localities(void) {
   expect_u64("ICH.TOKEN-STS", cs_pub(SVMM_CS_ICH_TOKEN_STS), TOKEN_STS_NORMAL);
-  static const uint32_t regs[] = {SVMM_TIS_ACCESS, SVMM_TIS_STS, SVMM_TIS_DATA_FIFO, SVMM_TIS_DID_VID,
-                                  SVMM_TIS_XDATA_FIFO};
+  static const uint32_t regs[] = {SVMM_TIS_ACCESS, SVMM_TIS_STS, SVMM_TIS_DATA_FIFO,
+                                  SVMM_TIS_DID_VID, SVMM_TIS_XDATA_FIFO};
   for (unsigned l = 1; l < SVMM_TOKEN_LOCALITIES; ++l) {
     for (unsigned i = 0; i < sizeof regs / sizeof regs[0]; ++i) {
       const unsigned width = regs[i] == SVMM_TIS_ACCESS || regs[i] == SVMM_TIS_DATA_FIFO ? 1 : 4;
       token_expect_aborted(l, regs[i], width, false, 0);
     }
-    token_expect_aborted(l, SVMM_TIS_ACCESS, 1, true, 0);      /* requestUse: dropped */
-    token_expect_aborted(l, SVMM_TIS_STS, 4, true, 0);         /* commandReady: dropped */
+    token_expect_aborted(l, SVMM_TIS_ACCESS, 1, true, 0); /* requestUse: dropped */
+    token_expect_aborted(l, SVMM_TIS_STS, 4, true, 0);    /* commandReady: dropped */
     token_expect_aborted(l, SVMM_TIS_DATA_FIFO, 8, false, 0);
   }
   /* An 8-byte read from 0xFFC: its first half is locality 0 (unassigned, all ones, forwarded),
@@ -261,11 +282,13 @@ void scenario_token_launch(void) {
       if (!all_bytes(v, 32, 0)) test_fail("PCR %u is not zero after the DRTM sequence", pcr);
     }
     expect_u64("ACCESS.tpmEstablishment after the launch", tis_read8(0, SVMM_TIS_ACCESS) & 1, 0);
-    expect_u64("ICH.TOKEN-STS in secure mode", cs_pub(SVMM_CS_ICH_TOKEN_STS), TOKEN_STS_NORMAL | 1ull << 10);
+    expect_u64("ICH.TOKEN-STS in secure mode", cs_pub(SVMM_CS_ICH_TOKEN_STS),
+               TOKEN_STS_NORMAL | 1ull << 10);
     secure_wait_bits(ready, "the launched trusted VMs ready");
     token_expect_aborted(2, SVMM_TIS_ACCESS, 1, false, 0); /* locality 2 is the trusted VMs' */
     report_poison();
-    hc_expect(HC_PORT, "teardown", SVMM_HC_TEARDOWN, (uint64_t)(uintptr_t)&secure_report, 0, 0, 0, 0);
+    hc_expect(HC_PORT, "teardown", SVMM_HC_TEARDOWN, (uint64_t)(uintptr_t)&secure_report, 0, 0, 0,
+              0);
     report_print(&secure_report);
     expect_u64("report pcrs_capped", secure_report.pcrs_capped, PCR_CAPPED_BITS);
     secure_check_after_teardown(teardowns + 1);
@@ -308,7 +331,8 @@ void scenario_token_trusted(void) {
     tis_write8(0, SVMM_TIS_ACCESS, SVMM_TIS_ACCESS_REQUEST_USE);
     const uint8_t a = tis_read8(0, SVMM_TIS_ACCESS);
     kprintf("token-trusted: locality 0 ACCESS while locality 2 is held: 0x%x\n", a);
-    if (a & SVMM_TIS_ACCESS_ACTIVE_LOCALITY) test_fail("locality 0 granted while a trusted VM holds locality 2");
+    if (a & SVMM_TIS_ACCESS_ACTIVE_LOCALITY)
+      test_fail("locality 0 granted while a trusted VM holds locality 2");
     if (!(a & SVMM_TIS_ACCESS_REQUEST_USE)) test_fail("the request of locality 0 is not pending");
     tis_relinquish_locality(0); /* withdraws the request */
   }
@@ -340,7 +364,8 @@ static uint64_t get_be64(const uint8_t* p) {
 
 void scenario_token_nv(void) {
   uint8_t b[8];
-  if (cmdline_u64("define", 0)) expect_rc(tpm_nv_define(0, TOKEN_TEST_NV_INDEX, 8), 0, "TPM2_NV_DefineSpace");
+  if (cmdline_u64("define", 0))
+    expect_rc(tpm_nv_define(0, TOKEN_TEST_NV_INDEX, 8), 0, "TPM2_NV_DefineSpace");
   if (cmdline_has("write")) {
     put_be64(b, cmdline_u64("write", 0));
     expect_rc(tpm_nv_write(0, TOKEN_TEST_NV_INDEX, b, 8), 0, "TPM2_NV_Write");

@@ -1,11 +1,10 @@
 /* TPM 2.0 commands for the token scenarios (scenarios/token.h). */
-#include "scenarios/token.h"
-
 #include "kernel/cmdline.h"
 #include "kernel/console.h"
 #include "kernel/report.h"
 #include "kernel/string.h"
 #include "kernel/svmm.h"
+#include "scenarios/token.h"
 
 #define TPM_CC_NV_DEFINE_SPACE 0x0000012Au
 #define TPM_CC_NV_WRITE 0x00000137u
@@ -59,7 +58,8 @@ void tpmc_end(struct tpm_cmd* c) {
 uint32_t tpm_run(unsigned l, const struct tpm_cmd* c, const char* what) {
   tpm_resp_len = tis_transmit(l, c->b, c->n, tpm_resp, sizeof tpm_resp);
   if (tpm_resp_len < 0)
-    test_fail("%s at locality %u: TIS error %d (%s)", what, l, tpm_resp_len, tis_error_name(tpm_resp_len));
+    test_fail("%s at locality %u: TIS error %d (%s)", what, l, tpm_resp_len,
+              tis_error_name(tpm_resp_len));
   return tpm_rc(tpm_resp, tpm_resp_len);
 }
 
@@ -80,7 +80,8 @@ uint32_t tpm_pcr_read(unsigned l, unsigned pcr, uint8_t out[32]) {
   const uint32_t rc = tpm_run(l, &c, "TPM2_PCR_Read");
   if (rc != TPM_RC_SUCCESS) return rc;
   /* header 10, pcrUpdateCounter 4, selection 10, digest count 4, size 2, 32 bytes */
-  if (tpm_resp_len != 62 || be16(tpm_resp + 28) != 32) test_fail("TPM2_PCR_Read: unexpected response of %d bytes", tpm_resp_len);
+  if (tpm_resp_len != 62 || be16(tpm_resp + 28) != 32)
+    test_fail("TPM2_PCR_Read: unexpected response of %d bytes", tpm_resp_len);
   memcpy(out, tpm_resp + 30, 32);
   return rc;
 }
@@ -119,13 +120,13 @@ uint32_t tpm_nv_define(unsigned l, uint32_t index, uint16_t size) {
   tpmc_begin(&c, TPM_ST_SESSIONS, TPM_CC_NV_DEFINE_SPACE);
   tpmc_u32(&c, TPM_RH_OWNER);
   tpmc_password_session(&c);
-  tpmc_u16(&c, 0);      /* auth: empty */
-  tpmc_u16(&c, 14);     /* TPM2B_NV_PUBLIC.size */
-  tpmc_u32(&c, index);  /* nvIndex */
+  tpmc_u16(&c, 0);     /* auth: empty */
+  tpmc_u16(&c, 14);    /* TPM2B_NV_PUBLIC.size */
+  tpmc_u32(&c, index); /* nvIndex */
   tpmc_u16(&c, TPM_ALG_SHA256);
   tpmc_u32(&c, TOKEN_TEST_NV_ATTRIBUTES);
-  tpmc_u16(&c, 0);      /* authPolicy: empty */
-  tpmc_u16(&c, size);   /* dataSize */
+  tpmc_u16(&c, 0);    /* authPolicy: empty */
+  tpmc_u16(&c, size); /* dataSize */
   tpmc_end(&c);
   return tpm_run(l, &c, "TPM2_NV_DefineSpace");
 }
@@ -201,7 +202,8 @@ void expect_rc(uint32_t rc, uint32_t want, const char* what) {
 
 void read_pcr(unsigned l, unsigned pcr, uint8_t out[32], const char* what) {
   const uint32_t rc = tpm_pcr_read(l, pcr, out);
-  if (rc != TPM_RC_SUCCESS) test_fail("%s: TPM2_PCR_Read(%u) at locality %u: TPM_RC 0x%x", what, pcr, l, rc);
+  if (rc != TPM_RC_SUCCESS)
+    test_fail("%s: TPM2_PCR_Read(%u) at locality %u: TPM_RC 0x%x", what, pcr, l, rc);
   char hex[65];
   hex_of(out, 32, hex);
   kprintf("token: %s: PCR %u = %s\n", what, pcr, hex);
@@ -217,23 +219,40 @@ void expect_pcr(unsigned l, unsigned pcr, const uint8_t want[32], const char* wh
   }
 }
 
-void token_expect_aborted(unsigned l, uint32_t reg, unsigned width, bool write, unsigned requester) {
+void token_expect_aborted(unsigned l, uint32_t reg, unsigned width, bool write,
+                          unsigned requester) {
   const uint64_t aborts = cs_abort_count(), forwards = cs_pub(SVMM_CS_ICH_TOKEN_FORWARDS);
   const uint64_t at = TIS_REG(l, reg);
   uint64_t v = 0, ones = width == 8 ? ~0ull : (1ull << (8 * width)) - 1;
   if (write) {
     switch (width) {
-      case 1: phys_write8(at, SVMM_TIS_ACCESS_REQUEST_USE); break;
-      case 2: phys_write16(at, 0xFFFF); break;
-      case 4: phys_write32(at, SVMM_TIS_STS_COMMAND_READY); break;
-      default: phys_write64(at, 0); break;
+      case 1:
+        phys_write8(at, SVMM_TIS_ACCESS_REQUEST_USE);
+        break;
+      case 2:
+        phys_write16(at, 0xFFFF);
+        break;
+      case 4:
+        phys_write32(at, SVMM_TIS_STS_COMMAND_READY);
+        break;
+      default:
+        phys_write64(at, 0);
+        break;
     }
   } else {
     switch (width) {
-      case 1: v = phys_read8(at); break;
-      case 2: v = phys_read16(at); break;
-      case 4: v = phys_read32(at); break;
-      default: v = phys_read64(at); break;
+      case 1:
+        v = phys_read8(at);
+        break;
+      case 2:
+        v = phys_read16(at);
+        break;
+      case 4:
+        v = phys_read32(at);
+        break;
+      default:
+        v = phys_read64(at);
+        break;
     }
     if (v != ones)
       test_fail("aborted %u-byte read of locality %u register 0x%x gave 0x%lx, not all ones", width,

@@ -6,8 +6,6 @@
  * (CMD.OPEN-LOCALITY1); `hold=1` keeps locality 2 active instead of relinquishing it;
  * `close2=1` closes locality 2 (CMD.CLOSE-LOCALITY2), after which it is refused too. Then
  * PASS: READY is set and the VM ends with TRUSTED_EXIT(0) (or FAIL, TRUSTED_EXIT(1)). */
-#include "scenarios/token.h"
-
 #include "kernel/cmdline.h"
 #include "kernel/console.h"
 #include "kernel/report.h"
@@ -15,6 +13,7 @@
 #include "protocol/cpuid.h"
 #include "scenarios/scenarios.h"
 #include "scenarios/secure.h"
+#include "scenarios/token.h"
 
 static uint32_t my_index;
 
@@ -27,7 +26,8 @@ void scenario_trusted_token(void) {
   my_index = trusted_index(false);
   report_set_before_exit(set_ready);
   const unsigned me = 1 + my_index;
-  if (!(whoami()->features & SVMM_CPUID_FEATURE_TOKEN)) test_fail("CPUID feature bit 2 (token) clear");
+  if (!(whoami()->features & SVMM_CPUID_FEATURE_TOKEN))
+    test_fail("CPUID feature bit 2 (token) clear");
   const uint64_t tsts = cs_pub(SVMM_CS_ICH_TOKEN_STS);
   kprintf("trusted-token: ICH.TOKEN-STS 0x%lx\n", tsts);
   if (!(tsts & (1ull << 10))) test_fail("locality 2 is not open in secure mode");
@@ -57,7 +57,8 @@ void scenario_trusted_token(void) {
 
   if (cmdline_u64("open1", 0)) {
     cs_priv_write(SVMM_CS_CMD_OPEN_LOCALITY1, 1);
-    if (!(cs_pub(SVMM_CS_STS) & SVMM_STS_LOCALITY1_OPEN)) test_fail("OPEN-LOCALITY1 did not open it");
+    if (!(cs_pub(SVMM_CS_STS) & SVMM_STS_LOCALITY1_OPEN))
+      test_fail("OPEN-LOCALITY1 did not open it");
     kprintf("trusted-token: locality 1 opened for the guest OS\n");
   }
   if (cmdline_u64("hold", 0)) {
@@ -66,7 +67,8 @@ void scenario_trusted_token(void) {
   }
   if (cmdline_u64("close2", 0)) {
     cs_priv_write(SVMM_CS_CMD_CLOSE_LOCALITY2, 1);
-    if (cs_pub(SVMM_CS_ICH_TOKEN_STS) & (1ull << 10)) test_fail("CLOSE-LOCALITY2 left locality 2 open");
+    if (cs_pub(SVMM_CS_ICH_TOKEN_STS) & (1ull << 10))
+      test_fail("CLOSE-LOCALITY2 left locality 2 open");
     token_expect_aborted(2, SVMM_TIS_ACCESS, 1, false, me);
     token_expect_aborted(2, SVMM_TIS_DATA_FIFO, 1, true, me);
     kprintf("trusted-token: locality 2 closed\n");

@@ -108,9 +108,10 @@ void bench_token(bool quick) {
                                        });
     const double guest_us = (m[1] - m[0]) / n;
     const double exits = static_cast<double>(forwards - forwards0) / n;
-    fmt::print("  {:<20} direct libtpms (limit) {:6.2f} us | guest via TIS {:8.1f} us, {:5.1f} "
-               "MMIO exits/command | ratio guest/direct {:6.0f}x\n",
-               op.name, m[2], guest_us, exits, guest_us / m[2]);
+    fmt::print(
+        "  {:<20} direct libtpms (limit) {:6.2f} us | guest via TIS {:8.1f} us, {:5.1f} "
+        "MMIO exits/command | ratio guest/direct {:6.0f}x\n",
+        op.name, m[2], guest_us, exits, guest_us / m[2]);
   }
   fmt::print("\n");
 }

@@ -89,24 +89,39 @@ LibtpmsBackend& the_tpm() {
 
 Requester pick_requester(uint8_t b) {
   switch (b % 4) {
-    case 0: return Requester::guest_os(b >> 4 & 1);
-    case 1: return Requester::trusted_vm(0, 0);
-    case 2: return Requester::trusted_vm(1, b >> 4 & 1);
-    default: return Requester::monitor();
+    case 0:
+      return Requester::guest_os(b >> 4 & 1);
+    case 1:
+      return Requester::trusted_vm(0, 0);
+    case 2:
+      return Requester::trusted_vm(1, b >> 4 & 1);
+    default:
+      return Requester::monitor();
   }
 }
 
-constexpr uint32_t kRegs[] = {SVMM_TIS_ACCESS,  SVMM_TIS_INT_ENABLE,  SVMM_TIS_INT_VECTOR,
-                              SVMM_TIS_INT_STATUS, SVMM_TIS_INTF_CAPABILITY, SVMM_TIS_STS,
-                              SVMM_TIS_STS + 1, SVMM_TIS_STS + 3,     SVMM_TIS_DATA_FIFO,
-                              SVMM_TIS_INTERFACE_ID, SVMM_TIS_XDATA_FIFO, SVMM_TIS_XDATA_FIFO + 0x3C,
-                              SVMM_TIS_DID_VID, SVMM_TIS_RID,         0xFFC};
+constexpr uint32_t kRegs[] = {SVMM_TIS_ACCESS,
+                              SVMM_TIS_INT_ENABLE,
+                              SVMM_TIS_INT_VECTOR,
+                              SVMM_TIS_INT_STATUS,
+                              SVMM_TIS_INTF_CAPABILITY,
+                              SVMM_TIS_STS,
+                              SVMM_TIS_STS + 1,
+                              SVMM_TIS_STS + 3,
+                              SVMM_TIS_DATA_FIFO,
+                              SVMM_TIS_INTERFACE_ID,
+                              SVMM_TIS_XDATA_FIFO,
+                              SVMM_TIS_XDATA_FIFO + 0x3C,
+                              SVMM_TIS_DID_VID,
+                              SVMM_TIS_RID,
+                              0xFFC};
 constexpr std::size_t kWidths[] = {1, 1, 1, 2, 4, 4, 8, 3};
 // Command codes worth reaching (the rest of a command is fuzzed).
-constexpr uint32_t kCodes[] = {0x17B /* GetRandom */, 0x17E /* PCR_Read */, 0x182 /* PCR_Extend */,
-                               0x17A /* GetCapability */, 0x144 /* Startup */, 0x145 /* Shutdown */,
-                               0x12A /* NV_DefineSpace */, 0x137 /* NV_Write */, 0x14E /* NV_Read */,
-                               0x13D /* PCR_Reset */, 0x176 /* StartAuthSession */, 0x143 /* SelfTest */};
+constexpr uint32_t kCodes[] = {
+    0x17B /* GetRandom */,      0x17E /* PCR_Read */,         0x182 /* PCR_Extend */,
+    0x17A /* GetCapability */,  0x144 /* Startup */,          0x145 /* Shutdown */,
+    0x12A /* NV_DefineSpace */, 0x137 /* NV_Write */,         0x14E /* NV_Read */,
+    0x13D /* PCR_Reset */,      0x176 /* StartAuthSession */, 0x143 /* SelfTest */};
 
 struct Snapshot {
   std::optional<unsigned> active;
@@ -143,7 +158,8 @@ void check_invariants(const TisInterface& tis) {
       check(state == TisState::Idle, "a locality that is not active is idle");
       check(tis.buffer_is_zero(l), "a locality that is not active has a zeroed buffer");
     }
-    if (sts & SVMM_TIS_STS_DATA_AVAIL) check(state == TisState::Completion, "dataAvail only in completion");
+    if (sts & SVMM_TIS_STS_DATA_AVAIL)
+      check(state == TisState::Completion, "dataAvail only in completion");
     if (sts & SVMM_TIS_STS_EXPECT) check(state == TisState::Reception, "Expect only in reception");
     check(state != TisState::Execution, "execution is synchronous");
   }
@@ -212,31 +228,46 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
         const bool usable = cs.locality_usable(l, who);
         const Snapshot before = snapshot(*tis);
         window.write(offset, b, who);
-        if (!usable && same_locality) check(snapshot(*tis) == before, "a refused write changes nothing");
+        if (!usable && same_locality)
+          check(snapshot(*tis) == before, "a refused write changes nothing");
         break;
       }
       case 4: {  // a whole Linux-style transaction with a fuzzed command body
         const unsigned l = in.u8() % 5;
-        std::vector<uint8_t> cmd = {0x80, static_cast<uint8_t>(in.u8() & 1 ? 0x02 : 0x01), 0, 0, 0, 0};
+        std::vector<uint8_t> cmd = {0x80, static_cast<uint8_t>(in.u8() & 1 ? 0x02 : 0x01), 0, 0, 0,
+                                    0};
         const uint32_t code = kCodes[in.u8() % std::size(kCodes)];
         for (int i = 3; i >= 0; --i) cmd.push_back(static_cast<uint8_t>(code >> (8 * i)));
         const std::size_t body = in.u8() % 64;
         for (std::size_t i = 0; i < body; ++i) cmd.push_back(in.u8());
         cmd[5] = static_cast<uint8_t>(cmd.size());
-        fakes::TisDriver d({[&](uint64_t o, std::span<uint8_t> b) { window.read(o, b, who); },
-                            [&](uint64_t o, std::span<const uint8_t> b) { window.write(o, b, who); }});
+        fakes::TisDriver d(
+            {[&](uint64_t o, std::span<uint8_t> b) { window.read(o, b, who); },
+             [&](uint64_t o, std::span<const uint8_t> b) { window.write(o, b, who); }});
         const auto r = d.transmit(l, cmd, in.u8() & 1);
         if (r.error == 0) check(r.response.size() >= 10, "a response has a header");
         break;
       }
       case 5: {  // chipset transitions
         switch (in.u8() % 6) {
-          case 0: cs.secure_launch({}); break;
-          case 1: cs.teardown_close(); break;
-          case 2: command(cs, SVMM_CS_CMD_OPEN_LOCALITY1, Requester::trusted_vm(0, 0)); break;
-          case 3: command(cs, SVMM_CS_CMD_CLOSE_LOCALITY1, Requester::trusted_vm(0, 0)); break;
-          case 4: command(cs, SVMM_CS_CMD_OPEN_LOCALITY2, Requester::trusted_vm(0, 0)); break;
-          default: command(cs, SVMM_CS_CMD_CLOSE_LOCALITY2, Requester::trusted_vm(1, 0)); break;
+          case 0:
+            cs.secure_launch({});
+            break;
+          case 1:
+            cs.teardown_close();
+            break;
+          case 2:
+            command(cs, SVMM_CS_CMD_OPEN_LOCALITY1, Requester::trusted_vm(0, 0));
+            break;
+          case 3:
+            command(cs, SVMM_CS_CMD_CLOSE_LOCALITY1, Requester::trusted_vm(0, 0));
+            break;
+          case 4:
+            command(cs, SVMM_CS_CMD_OPEN_LOCALITY2, Requester::trusted_vm(0, 0));
+            break;
+          default:
+            command(cs, SVMM_CS_CMD_CLOSE_LOCALITY2, Requester::trusted_vm(1, 0));
+            break;
         }
         break;
       }

@@ -29,7 +29,8 @@ constexpr int kPass = SVMM_DEBUG_EXIT_STATUS(SVMM_TEST_EXIT_PASS);
 
 Sha256 from_hex(const std::string& hex) {
   Sha256 out{};
-  for (std::size_t i = 0; i < out.size(); ++i) out[i] = static_cast<uint8_t>(std::stoi(hex.substr(2 * i, 2), nullptr, 16));
+  for (std::size_t i = 0; i < out.size(); ++i)
+    out[i] = static_cast<uint8_t>(std::stoi(hex.substr(2 * i, 2), nullptr, 16));
   return out;
 }
 
@@ -70,7 +71,8 @@ class TokenScenario : public ::testing::Test {
 
 TEST_F(TokenScenario, LocalityZeroRegistersTisProtocolAndTpmCommands) {
   Sha256 digest;
-  for (int i = 0; i < 32; ++i) digest[static_cast<std::size_t>(i)] = static_cast<uint8_t>(i * 7 + 1);
+  for (int i = 0; i < 32; ++i)
+    digest[static_cast<std::size_t>(i)] = static_cast<uint8_t>(i * 7 + 1);
   const std::string pcr16 = to_hex(pcr_extend(Sha256{}, digest));
   expect_pass(run_test_kernel({"token-basic pcr16=" + pcr16}));
 }
@@ -88,7 +90,8 @@ TEST_F(TokenScenario, GuestOsAccessesToLocalitiesOneToFourAbort) {
 }
 
 TEST_F(TokenScenario, MeasuredLaunchEqualsSvmmMeasureAndTeardownCaps) {
-  const std::vector<TrustedSpec> vms = {{"trusted-secret", 2}, {"trusted-token", 4, 1, "file:" + console(1)}};
+  const std::vector<TrustedSpec> vms = {{"trusted-secret", 2},
+                                        {"trusted-token", 4, 1, "file:" + console(1)}};
   json cfg = secure_config("X", 1, vms);
   const json m = measure(cfg);
   ASSERT_EQ(m["images"].size(), 2u);
@@ -98,7 +101,8 @@ TEST_F(TokenScenario, MeasuredLaunchEqualsSvmmMeasureAndTeardownCaps) {
   expect_pass(r);
   EXPECT_NE(r.err.find("\"manifest_sha256\":\"" + std::string(m["manifest_sha256"]) + "\""),
             std::string::npos)
-      << "the SECURE_LAUNCH event names the measured manifest\n" << r.err;
+      << "the SECURE_LAUNCH event names the measured manifest\n"
+      << r.err;
   EXPECT_TRUE(has_line(read_file(console(1)), SVMM_TEST_LINE_PASS)) << read_file(console(1));
 }
 
@@ -109,7 +113,8 @@ TEST(TokenMeasureCli, RefusesNoTrustedVmsAndAnUnknownVm) {
   EXPECT_EQ(r.exit_status, SVMM_EXIT_USAGE);
   EXPECT_NE(r.err.find("no trusted VM to measure"), std::string::npos) << r.err;
   cfg = secure_config("hello", 1, {{"trusted-secret", 2}});
-  r = run_process({SVMM_BINARY, "measure", "--config", dir.write("b.json", cfg.dump()), "--vm", "1"});
+  r = run_process(
+      {SVMM_BINARY, "measure", "--config", dir.write("b.json", cfg.dump()), "--vm", "1"});
   EXPECT_EQ(r.exit_status, SVMM_EXIT_USAGE);
   EXPECT_NE(r.err.find("--vm 1"), std::string::npos) << r.err;
   r = run_process({SVMM_BINARY, "measure", "--config", dir.path() + "/b.json"});
@@ -138,9 +143,9 @@ TEST_F(TokenScenario, ALaunchFailingAfterTheMeasurementCapsPcrs) {
   const json m = measure(cfg);
   cfg["guest_os"]["cmdline"] = "token-launch vms=1 fail=1" + launch_args(m);
   const std::string path = dir.write("svmm.json", cfg.dump(2));
-  auto r = run_process({"/usr/bin/env", "SVMM_TEST_FAIL_LAUNCH=after-measure", SVMM_BINARY, "run",
-                        "--config", path},
-                       120s);
+  auto r = run_process(
+      {"/usr/bin/env", "SVMM_TEST_FAIL_LAUNCH=after-measure", SVMM_BINARY, "run", "--config", path},
+      120s);
   expect_pass(r);
   EXPECT_NE(r.err.find("injected failure"), std::string::npos) << r.err;
 }
@@ -154,8 +159,8 @@ TEST_F(TokenScenario, QueryTokenShowsTheLaunchPcrsAndOpenLocalities) {
   const std::string out = dir.path() + "/out", err = dir.path() + "/err";
   ChildProcess svmm({SVMM_BINARY, "run", "--config", path}, out, err);
   ASSERT_TRUE(wait_for_text(out, "spin: running", 60s)) << read_file(out) << read_file(err);
-  const auto q = run_process({SVMM_BINARY, "ctl", "--socket", sock, "query-token",
-                              R"({"pcrs": [17, 18, 19]})"});
+  const auto q = run_process(
+      {SVMM_BINARY, "ctl", "--socket", sock, "query-token", R"({"pcrs": [17, 18, 19]})"});
   ASSERT_EQ(q.exit_status, 0) << q.err;
   const json r = json::parse(q.out);
   EXPECT_EQ(r["localities_open"], json::array({0, 2, 4}));
@@ -203,7 +208,8 @@ TEST_F(TokenScenario, AnNvIndexDefinedInOneRunIsReadInTheNext) {
   expect_pass(run(nv_config("token-nv missing=1", false)));  // ephemeral: a fresh TPM
 }
 
-class TokenCorruptState : public TokenScenario, public ::testing::WithParamInterface<const char*> {};
+class TokenCorruptState : public TokenScenario,
+                          public ::testing::WithParamInterface<const char*> {};
 
 TEST_P(TokenCorruptState, SvmmExitsTwoNamingTheFile) {
   expect_pass(run(nv_config("token-nv define=1 write=7")));
@@ -222,7 +228,8 @@ TEST_P(TokenCorruptState, SvmmExitsTwoNamingTheFile) {
   EXPECT_EQ(read_file(file), content) << "the state was not replaced";
 }
 
-INSTANTIATE_TEST_SUITE_P(Ways, TokenCorruptState, ::testing::Values("truncated", "garbled", "empty"));
+INSTANTIATE_TEST_SUITE_P(Ways, TokenCorruptState,
+                         ::testing::Values("truncated", "garbled", "empty"));
 
 TEST_F(TokenScenario, TwoSvmmsCannotShareAStateDir) {
   const std::string cfg = dir.write("spin.json", nv_config("spin").dump());
@@ -254,7 +261,8 @@ TEST_F(TokenScenario, KillNineDuringNvWritesNeverLeavesACorruptState) {
         ASSERT_TRUE(wait_for_text(out, "token-nv: wrote " + std::to_string(after) + "\n", 60s))
             << read_file(out) << read_file(err);
       }
-      std::this_thread::sleep_for(std::chrono::microseconds(std::uniform_int_distribution<int>(0, 3000)(rng)));
+      std::this_thread::sleep_for(
+          std::chrono::microseconds(std::uniform_int_distribution<int>(0, 3000)(rng)));
       svmm.signal(SIGKILL);
       const int status = svmm.wait(30s);
       if (status == 128 + SIGKILL) ++killed_mid_run;
@@ -263,11 +271,13 @@ TEST_F(TokenScenario, KillNineDuringNvWritesNeverLeavesACorruptState) {
     uint64_t last = 0;
     const std::string text = read_file(out);
     std::regex wrote("token-nv: wrote ([0-9]+)\n");
-    for (auto it = std::sregex_iterator(text.begin(), text.end(), wrote); it != std::sregex_iterator(); ++it)
+    for (auto it = std::sregex_iterator(text.begin(), text.end(), wrote);
+         it != std::sregex_iterator(); ++it)
       last = std::stoull((*it)[1]);
     auto r = run(nv_config("token-nv"));
-    ASSERT_EQ(r.exit_status, kPass) << "round " << round << " (killed after 'wrote " << last
-                                    << "'):\n" << r.out << r.err;
+    ASSERT_EQ(r.exit_status, kPass)
+        << "round " << round << " (killed after 'wrote " << last << "'):\n"
+        << r.out << r.err;
     std::smatch m;
     ASSERT_TRUE(std::regex_search(r.out, m, std::regex("token-nv: value ([0-9]+)"))) << r.out;
     const uint64_t value = std::stoull(m[1]);

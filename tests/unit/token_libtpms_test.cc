@@ -32,10 +32,16 @@ using test::TempDir;
 // Host-side NV commands for the persistence tests (TPM 2.0 Part 3, sections 31.3, 31.5, 31.13).
 std::vector<uint8_t> command(uint16_t tag, uint32_t code, const std::vector<uint8_t>& body) {
   const std::size_t n = 10 + body.size();
-  const uint8_t header[10] = {static_cast<uint8_t>(tag >> 8), static_cast<uint8_t>(tag), 0, 0,
-                              static_cast<uint8_t>(n >> 8), static_cast<uint8_t>(n),
-                              static_cast<uint8_t>(code >> 24), static_cast<uint8_t>(code >> 16),
-                              static_cast<uint8_t>(code >> 8), static_cast<uint8_t>(code)};
+  const uint8_t header[10] = {static_cast<uint8_t>(tag >> 8),
+                              static_cast<uint8_t>(tag),
+                              0,
+                              0,
+                              static_cast<uint8_t>(n >> 8),
+                              static_cast<uint8_t>(n),
+                              static_cast<uint8_t>(code >> 24),
+                              static_cast<uint8_t>(code >> 16),
+                              static_cast<uint8_t>(code >> 8),
+                              static_cast<uint8_t>(code)};
   std::vector<uint8_t> c(n);
   std::copy_n(header, 10, c.begin());
   std::copy(body.begin(), body.end(), c.begin() + 10);
@@ -144,7 +150,8 @@ TEST(Libtpms, TheRequestersLocalityReachesLibtpms) {
     unsigned pcr;
     uint8_t allowed;  // bit n: locality n
   };
-  const Row rows[] = {{16, 0x1F}, {17, 0x1C}, {18, 0x1C}, {19, 0x0C}, {20, 0x0E}, {21, 0x04}, {22, 0x04}, {23, 0x1F}};
+  const Row rows[] = {{16, 0x1F}, {17, 0x1C}, {18, 0x1C}, {19, 0x0C},
+                      {20, 0x0E}, {21, 0x04}, {22, 0x04}, {23, 0x1F}};
   for (const auto& row : rows)
     for (unsigned l = 0; l < 5; ++l) {
       const uint32_t rc = run(tpm, l, tpm::pcr_extend_sha256(row.pcr, Sha256{}));
@@ -186,7 +193,8 @@ TEST(Libtpms, GetRandomAndPcrReadThroughTheTisTheLinuxWay) {
   ASSERT_EQ(p.error, 0);
   EXPECT_EQ(tpm::parse_pcr_read_sha256(p.response), kOnes);
   // The locality of the window is the one libtpms sees.
-  EXPECT_EQ(tpm::response_code(d.transmit(0, tpm::pcr_extend_sha256(17, Sha256{})).response), tpm::kRcLocality);
+  EXPECT_EQ(tpm::response_code(d.transmit(0, tpm::pcr_extend_sha256(17, Sha256{})).response),
+            tpm::kRcLocality);
   EXPECT_EQ(tpm::response_code(d.transmit(2, tpm::pcr_extend_sha256(17, Sha256{})).response), 0u);
   // And the QEMU-test command, TPM2_Startup, answers TPM_RC_INITIALIZE: firmware started it.
   EXPECT_EQ(tpm::response_code(d.transmit(0, tpm::startup_clear()).response), tpm::kRcInitialize);
@@ -209,8 +217,9 @@ TEST(Libtpms, TheTokenMeasuresCapsAndResetsTheTrustedLocalities) {
   // Locality 2 in use by a trusted VM, then teardown step 3.
   cs.secure_launch(want.manifest_sha256);
   const Requester trusted = Requester::trusted_vm(0, 0);
-  fakes::TisDriver d({[&](uint64_t o, std::span<uint8_t> b) { token.window()->read(o, b, trusted); },
-                      [&](uint64_t o, std::span<const uint8_t> b) { token.window()->write(o, b, trusted); }});
+  fakes::TisDriver d(
+      {[&](uint64_t o, std::span<uint8_t> b) { token.window()->read(o, b, trusted); },
+       [&](uint64_t o, std::span<const uint8_t> b) { token.window()->write(o, b, trusted); }});
   ASSERT_EQ(d.request_locality(2), 0);
   ASSERT_EQ(d.send(2, tpm::get_random(16)), 0);
   d.go(2);
@@ -276,7 +285,8 @@ TEST_P(CorruptState, IsAUsageErrorNamingTheFileAndTheFileStays) {
     FAIL() << "accepted a " << how << " state";
   } catch (const UsageError& e) {
     EXPECT_EQ(e.exit_status(), 2);
-    EXPECT_NE(std::string(e.what()).find("token state '" + file + "' is corrupt: "), std::string::npos)
+    EXPECT_NE(std::string(e.what()).find("token state '" + file + "' is corrupt: "),
+              std::string::npos)
         << e.what();
   }
   EXPECT_EQ(test::read_file(file), bad) << "never silently replaced";
@@ -293,7 +303,8 @@ TEST(TokenStateStore, TheDirectoryIsLockedAgainstASecondSvmm) {
     DirectoryStateStore second(dir.path() + "/s");
     FAIL() << "two stores share a directory";
   } catch (const UsageError& e) {
-    EXPECT_NE(std::string(e.what()).find("is in use by another svmm"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("is in use by another svmm"), std::string::npos)
+        << e.what();
   }
 }
 
@@ -322,7 +333,10 @@ TEST(TokenStateStore, AnUnreadableStateIsAUsageError) {
   if (::geteuid() == 0) GTEST_SKIP() << "root reads any file";
   TempDir dir;
   const std::string d = dir.path() + "/s";
-  { DirectoryStateStore s(d); s.store("permall", std::vector<uint8_t>{1}); }
+  {
+    DirectoryStateStore s(d);
+    s.store("permall", std::vector<uint8_t>{1});
+  }
   ::chmod((d + "/permall").c_str(), 0);
   EXPECT_THROW(DirectoryStateStore s(d), UsageError);
 }

@@ -18,7 +18,8 @@ std::span<const uint8_t> bytes(const std::string& s) {
 TEST(TokenMeasure, Pcr17IsTheManifestHashExtendedIntoZeros) {
   // SHA-256(0^32 || SHA-256("abc")), the value libtpms' _TPM_Hash_End leaves in PCR 17.
   const auto p = expected_launch_pcrs(bytes("abc"), {});
-  EXPECT_EQ(to_hex(p.manifest_sha256), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(to_hex(p.manifest_sha256),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
   EXPECT_EQ(to_hex(p.pcr17), "589f9ffed4c477966bfb8d41f37895b08c69047df8f911d6f3b57fbe08faee8d");
   EXPECT_EQ(to_hex(p.pcr18), std::string(64, '0')) << "no image: PCR 18 stays at its DRTM reset";
 }
@@ -32,7 +33,8 @@ TEST(TokenMeasure, Pcr18ExtendsEveryImageInOrder) {
 }
 
 TEST(TokenMeasure, TheCapDigestIsTheHashOfTheSeventeenBytes) {
-  EXPECT_EQ(to_hex(cap_digest()), "823c1807e99b76737284ca360d1e28a3954a9116b472a0da4571f92938cafcaf");
+  EXPECT_EQ(to_hex(cap_digest()),
+            "823c1807e99b76737284ca360d1e28a3954a9116b472a0da4571f92938cafcaf");
   const Sha256 zero{};
   EXPECT_EQ(capped(zero), pcr_extend(zero, cap_digest()));
   EXPECT_NE(capped(zero), zero);
@@ -47,8 +49,8 @@ TEST(TokenCommands, StartupAndShutdownAreTheCanonicalTwelveBytes) {
 
 TEST(TokenCommands, PcrReadSelectsOneSha256Pcr) {
   const auto c = tpm::pcr_read_sha256(17);
-  EXPECT_EQ(c, (std::vector<uint8_t>{0x80, 0x01, 0, 0, 0, 0x14, 0, 0, 0x01, 0x7E, 0, 0, 0, 1,
-                                      0x00, 0x0B, 3, 0, 0, 0x02}));
+  EXPECT_EQ(c, (std::vector<uint8_t>{0x80, 0x01, 0, 0, 0,    0x14, 0, 0, 0x01, 0x7E,
+                                     0,    0,    0, 1, 0x00, 0x0B, 3, 0, 0,    0x02}));
 }
 
 TEST(TokenCommands, PcrExtendCarriesAPasswordSessionAndTheDigest) {
@@ -56,18 +58,18 @@ TEST(TokenCommands, PcrExtendCarriesAPasswordSessionAndTheDigest) {
   d[0] = 0xAB;
   const auto c = tpm::pcr_extend_sha256(18, d);
   ASSERT_EQ(c.size(), 10u + 4 + 4 + 9 + 4 + 2 + 32);
-  EXPECT_EQ(c[1], 0x02);                                          // TPM_ST_SESSIONS
-  EXPECT_EQ(c[13], 18);                                           // pcrHandle
-  EXPECT_EQ(c[17], 9);                                            // authorizationSize
+  EXPECT_EQ(c[1], 0x02);                                                  // TPM_ST_SESSIONS
+  EXPECT_EQ(c[13], 18);                                                   // pcrHandle
+  EXPECT_EQ(c[17], 9);                                                    // authorizationSize
   EXPECT_EQ(c[18] << 24 | c[19] << 16 | c[20] << 8 | c[21], 0x40000009);  // TPM_RS_PW
-  EXPECT_EQ(c[30], 1);                                            // one digest
-  EXPECT_EQ(c[32], 0x0B);                                         // SHA-256
+  EXPECT_EQ(c[30], 1);                                                    // one digest
+  EXPECT_EQ(c[32], 0x0B);                                                 // SHA-256
   EXPECT_EQ(c[33], 0xAB);
 }
 
 TEST(TokenCommands, ResponsesAreParsedStrictly) {
-  std::vector<uint8_t> r = {0x80, 0x01, 0, 0, 0, 62, 0, 0, 0, 0, 0, 0, 0, 7, 0, 0, 0, 1,
-                            0, 0x0B, 3, 0, 0, 2, 0, 0, 0, 1, 0, 32};
+  std::vector<uint8_t> r = {0x80, 0x01, 0, 0, 0,    62, 0, 0, 0, 0, 0, 0, 0, 7, 0,
+                            0,    0,    1, 0, 0x0B, 3,  0, 0, 2, 0, 0, 0, 1, 0, 32};
   for (int i = 0; i < 32; ++i) r.push_back(static_cast<uint8_t>(i));
   ASSERT_TRUE(tpm::parse_pcr_read_sha256(r).has_value());
   EXPECT_EQ((*tpm::parse_pcr_read_sha256(r))[31], 31);

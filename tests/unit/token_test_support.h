@@ -34,7 +34,8 @@ class FakeTpm final : public TpmBackend {
     std::vector<uint8_t> cmd(command.begin(), command.end());  // may alias `response`
     std::lock_guard lock(mutex_);
     calls_.push_back({locality, cmd});
-    const std::size_t extra = response_extra >= 0 ? static_cast<std::size_t>(response_extra) : cmd.size();
+    const std::size_t extra =
+        response_extra >= 0 ? static_cast<std::size_t>(response_extra) : cmd.size();
     std::vector<uint8_t> r = {0x80, 0x01, 0, 0, 0, 0, 0, 0, 0, 0};
     for (std::size_t i = 0; i < extra; ++i) r.push_back(static_cast<uint8_t>(i));
     const auto n = static_cast<uint32_t>(r.size());
@@ -74,7 +75,14 @@ struct TisPort {
 
 class TisDriver {
  public:
-  enum Error { kLocality = -1, kTimeout = -2, kExpect = -3, kSize = -4, kLeftover = -5, kBurst = -6 };
+  enum Error {
+    kLocality = -1,
+    kTimeout = -2,
+    kExpect = -3,
+    kSize = -4,
+    kLeftover = -5,
+    kBurst = -6
+  };
   struct Result {
     int error = 0;  // 0 or an Error
     std::vector<uint8_t> response;
@@ -137,7 +145,8 @@ class TisDriver {
     while (count + 1 < cmd.size()) {
       int burst = burstcount(l);
       if (burst < 0) return burst;
-      burst = static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(burst), cmd.size() - count - 1));
+      burst = static_cast<int>(
+          std::min<std::size_t>(static_cast<std::size_t>(burst), cmd.size() - count - 1));
       for (int i = 0; i < burst; ++i) write8(l, SVMM_TIS_DATA_FIFO, cmd[count++]);
       ++bursts;
       if (!wait(l, SVMM_TIS_STS_VALID)) return kTimeout;
@@ -180,7 +189,9 @@ class TisDriver {
 
  private:
   static constexpr int kPolls = 100;
-  static uint64_t at(unsigned l, uint32_t reg) { return uint64_t{l} * SVMM_TOKEN_LOCALITY_STRIDE + reg; }
+  static uint64_t at(unsigned l, uint32_t reg) {
+    return uint64_t{l} * SVMM_TOKEN_LOCALITY_STRIDE + reg;
+  }
 
   bool wait(unsigned l, uint8_t mask) {
     for (int i = 0; i < kPolls; ++i)
@@ -198,7 +209,8 @@ class TisDriver {
     Result r;
     std::vector<uint8_t> buf;
     if (int e = recv_data(l, buf, 10); e < 0) return {e, {}};
-    const uint32_t expected = uint32_t{buf[2]} << 24 | uint32_t{buf[3]} << 16 | uint32_t{buf[4]} << 8 | buf[5];
+    const uint32_t expected =
+        uint32_t{buf[2]} << 24 | uint32_t{buf[3]} << 16 | uint32_t{buf[4]} << 8 | buf[5];
     if (expected > cap || expected < 10) return {kSize, {}};
     if (int e = recv_data(l, buf, expected - 10); e < 0) return {e, {}};
     if (!wait(l, SVMM_TIS_STS_VALID)) return {kTimeout, {}};
@@ -212,7 +224,8 @@ class TisDriver {
       if (!wait(l, SVMM_TIS_STS_DATA_AVAIL | SVMM_TIS_STS_VALID)) return kTimeout;
       int burst = burstcount(l);
       if (burst < 0) return burst;
-      burst = static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(burst), count - size));
+      burst =
+          static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(burst), count - size));
       for (int i = 0; i < burst; ++i) buf.push_back(read8(l, SVMM_TIS_DATA_FIFO));
       size += static_cast<std::size_t>(burst);
     }

@@ -144,7 +144,8 @@ TEST_F(Tis, OnlyHigherLocalitiesSeize) {
     wb(l, SVMM_TIS_ACCESS, kActive);  // release: the pending lower ones follow, highest first
     EXPECT_EQ(rb(l, SVMM_TIS_ACCESS), kValid | pending | kEst);
     for (int k = static_cast<int>(locty) - 1; k >= 0; --k) {
-      EXPECT_EQ(rb(static_cast<unsigned>(k), SVMM_TIS_ACCESS), kValid | kActive | pending | kEst) << k;
+      EXPECT_EQ(rb(static_cast<unsigned>(k), SVMM_TIS_ACCESS), kValid | kActive | pending | kEst)
+          << k;
       wb(static_cast<unsigned>(k), SVMM_TIS_ACCESS, kActive);
       if (k == 1) pending = 0;
     }
@@ -234,7 +235,7 @@ TEST_F(Tis, ReadsWithoutDataGiveFfInEveryState) {
   EXPECT_EQ(rb(0, SVMM_TIS_DATA_FIFO), 0xFF);  // ready
   wb(0, SVMM_TIS_DATA_FIFO, 0x80);
   EXPECT_EQ(rb(0, SVMM_TIS_XDATA_FIFO), 0xFF);  // reception
-  EXPECT_EQ(rb(1, SVMM_TIS_DATA_FIFO), 0xFF);  // another locality
+  EXPECT_EQ(rb(1, SVMM_TIS_DATA_FIFO), 0xFF);   // another locality
   EXPECT_TRUE(tpm_.calls().empty());
 }
 
@@ -266,7 +267,8 @@ TEST_F(Tis, ResponseRetryRewindsTheResponse) {
   EXPECT_TRUE(std::equal(first.begin(), first.end(), second.begin()));
   EXPECT_EQ(rb(0, SVMM_TIS_DATA_FIFO), 0xFF);
   EXPECT_EQ(tpm_.calls().size(), 1u) << "the command is not run again";
-  wb(0, SVMM_TIS_STS, SVMM_TIS_STS_RESPONSE_RETRY | SVMM_TIS_STS_COMMAND_READY);  // two at once: ignored
+  wb(0, SVMM_TIS_STS,
+     SVMM_TIS_STS_RESPONSE_RETRY | SVMM_TIS_STS_COMMAND_READY);  // two at once: ignored
   EXPECT_EQ(tis_.state(0), TisState::Completion);
 }
 
@@ -355,7 +357,7 @@ TEST_F(Tis, EachLocalityHasItsOwnBufferAndLosingTheTpmDropsIt) {
   receive(2, kStartup);
   wb(2, SVMM_TIS_STS, SVMM_TIS_STS_GO);
   EXPECT_FALSE(tis_.buffer_is_zero(2));
-  wb(0, SVMM_TIS_ACCESS, kReq);  // pending
+  wb(0, SVMM_TIS_ACCESS, kReq);     // pending
   wb(2, SVMM_TIS_ACCESS, kActive);  // relinquish: locality 0 active
   EXPECT_EQ(tis_.active_locality(), 0u);
   EXPECT_EQ(tis_.state(2), TisState::Idle);

@@ -1,13 +1,14 @@
 // The token window behind the ICH (chipset/token/token_window.h; token.md section 2): which
 // requester reaches which locality, ICH.TOKEN-FORWARDS, reason-6 aborts under the policy,
 // accesses across a locality boundary, and the reset of localities the chipset closes.
+#include "chipset/token/token_window.h"
+
 #include <gtest/gtest.h>
 
 #include <memory>
 
 #include "chipset/config_space.h"
 #include "chipset/ich.h"
-#include "chipset/token/token_window.h"
 #include "protocol/chipset.h"
 #include "tests/unit/chipset_fakes.h"
 #include "tests/unit/token_test_support.h"
@@ -41,8 +42,9 @@ class TokenWindowTest : public ::testing::Test {
     window_.write(offset, b, who);
   }
   TisDriver driver(const Requester& who) {
-    return TisDriver({[this, who](uint64_t o, std::span<uint8_t> d) { window_.read(o, d, who); },
-                      [this, who](uint64_t o, std::span<const uint8_t> d) { window_.write(o, d, who); }});
+    return TisDriver(
+        {[this, who](uint64_t o, std::span<uint8_t> d) { window_.read(o, d, who); },
+         [this, who](uint64_t o, std::span<const uint8_t> d) { window_.write(o, d, who); }});
   }
   void command(uint64_t offset, const Requester& who) {
     const uint8_t b[1] = {0xFF};

@@ -1,16 +1,16 @@
 // `svmm measure --config FILE [--vm N]` (spec/control.md section 1, spec/token.md section 3):
 // the launch manifest's SHA-256 and the PCR 17/18 values a secure launch of those trusted VMs
 // produces, computed without a TPM and without running anything.
-#include <nlohmann/json.hpp>
+#include "vmm/token/measure.h"
 
 #include <cstdio>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
 #include "vmm/boot_image.h"
 #include "vmm/cli/commands.h"
 #include "vmm/launch_manifest.h"
-#include "vmm/token/measure.h"
 #include "vmm/util/error.h"
 
 namespace svmm::cli {
@@ -22,7 +22,8 @@ void add_measure_options(CLI::App& cmd, MeasureOptions& o) {
 
 int command_measure(const MeasureOptions& o, const GlobalOptions&) {
   const Config c = load_checked_config(o.config, {}, {});
-  if (c.trusted_vms.empty()) throw UsageError("config error at /trusted_vms: no trusted VM to measure");
+  if (c.trusted_vms.empty())
+    throw UsageError("config error at /trusted_vms: no trusted VM to measure");
   std::vector<size_t> which;
   if (o.vm) {
     if (*o.vm >= c.trusted_vms.size())
@@ -38,7 +39,8 @@ int command_measure(const MeasureOptions& o, const GlobalOptions&) {
   nlohmann::ordered_json image_list = nlohmann::ordered_json::array();
   for (size_t i : which) {
     const auto& t = c.trusted_vms[i];
-    const BootImage image({t.kernel, t.boot, std::nullopt, t.cmdline, t.memory_mib, t.vcpus, false});
+    const BootImage image(
+        {t.kernel, t.boot, std::nullopt, t.cmdline, t.memory_mib, t.vcpus, false});
     const Sha256 h = image.kernel_sha256();
     manifest.push_back({t.name, t.memory_mib << 20, t.vcpus, h, t.cmdline});
     images.push_back(h);

@@ -112,8 +112,8 @@ LibtpmsBackend::LibtpmsBackend(const LibtpmsOptions& options) {
     if (TPM_RESULT rc = TPMLIB_MainInit(); rc != TPM_SUCCESS) {
       TPMLIB_Terminate();
       if (have_state)
-        throw UsageError("token state '" + state_path + "' is corrupt: libtpms cannot start from it (" +
-                         rc_text(rc) + ")");
+        throw UsageError("token state '" + state_path +
+                         "' is corrupt: libtpms cannot start from it (" + rc_text(rc) + ")");
       throw InternalError("libtpms: TPMLIB_MainInit failed (" + rc_text(rc) + ")");
     }
     initialized_ = true;
@@ -121,7 +121,8 @@ LibtpmsBackend::LibtpmsBackend(const LibtpmsOptions& options) {
     const auto startup = tpm::startup_clear();
     uint8_t response[64];
     const std::size_t n = process_locked(0, startup, response);
-    if (const uint32_t rc = tpm::response_code(std::span<const uint8_t>(response, n)); rc != tpm::kRcSuccess) {
+    if (const uint32_t rc = tpm::response_code(std::span<const uint8_t>(response, n));
+        rc != tpm::kRcSuccess) {
       if (have_state)
         throw UsageError("token state '" + state_path + "' is corrupt: TPM2_Startup fails (" +
                          rc_text(rc) + ")");
@@ -197,8 +198,8 @@ std::size_t LibtpmsBackend::process_locked(unsigned locality, std::span<const ui
   std::copy_n(command.begin(), len, command_.begin());
   LibtpmsCallbacks::locality = locality;
   uint32_t resp_len = 0;
-  const TPM_RESULT rc = TPMLIB_Process(&response_, &resp_len, &response_capacity_,
-                                       command_.data(), static_cast<uint32_t>(len));
+  const TPM_RESULT rc = TPMLIB_Process(&response_, &resp_len, &response_capacity_, command_.data(),
+                                       static_cast<uint32_t>(len));
   OPENSSL_cleanse(command_.data(), len);
   if (rc != TPM_SUCCESS || !response_) {
     // libtpms could not even produce a response: answer TPM_RC_FAILURE ourselves.
@@ -253,7 +254,8 @@ void LibtpmsBackend::drtm(std::span<const uint8_t> data) {
     throw InternalError("TPM_IO_Hash_Start failed (" + rc_text(rc) + ")");
   for (std::size_t done = 0; done < data.size();) {
     const std::size_t n = std::min<std::size_t>(data.size() - done, 64 * 1024);
-    if (TPM_RESULT rc = TPM_IO_Hash_Data(data.data() + done, static_cast<uint32_t>(n)); rc != TPM_SUCCESS)
+    if (TPM_RESULT rc = TPM_IO_Hash_Data(data.data() + done, static_cast<uint32_t>(n));
+        rc != TPM_SUCCESS)
       throw InternalError("TPM_IO_Hash_Data failed (" + rc_text(rc) + ")");
     done += n;
   }

@@ -83,10 +83,10 @@ class LibtpmsBackend final : public TpmBackend {
 
   std::unique_ptr<TpmStateStore> store_;
   std::mutex mutex_;
-  std::vector<uint8_t> command_;  // libtpms wants a writable command buffer
+  std::vector<uint8_t> command_;       // libtpms wants a writable command buffer
   unsigned char* response_ = nullptr;  // libtpms' (re)allocated response buffer
   uint32_t response_capacity_ = 0;
-  bool started_ = false;  // TPM2_Startup done, TPM2_Shutdown not yet
+  bool started_ = false;      // TPM2_Startup done, TPM2_Shutdown not yet
   bool initialized_ = false;  // TPMLIB_MainInit succeeded
   std::atomic<uint64_t> stores_{0};
 

@@ -26,7 +26,8 @@ LaunchPcrs expected_launch_pcrs(std::span<const uint8_t> manifest, std::span<con
 Sha256 cap_digest() {
   static constexpr char kText[] = SVMM_TOKEN_CAP_TEXT;
   static_assert(sizeof kText - 1 == 17, "the cap text is 17 bytes");
-  return sha256(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(kText), sizeof kText - 1));
+  return sha256(
+      std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(kText), sizeof kText - 1));
 }
 
 }  // namespace svmm

@@ -27,10 +27,10 @@ void Token::measured_launch(std::span<const uint8_t> manifest, std::span<const S
   const Sha256 pcr17 = tpm_->pcr_read(SVMM_TOKEN_PCR_DRTM);
   const Sha256 pcr18 = tpm_->pcr_read(SVMM_TOKEN_PCR_IMAGES);
   if (pcr17 != want.pcr17 || pcr18 != want.pcr18)
-    throw InternalError(fmt::format("the measured launch left PCR 17 = {} and PCR 18 = {}, "
-                                    "expected {} and {}",
-                                    to_hex(pcr17), to_hex(pcr18), to_hex(want.pcr17),
-                                    to_hex(want.pcr18)));
+    throw InternalError(
+        fmt::format("the measured launch left PCR 17 = {} and PCR 18 = {}, "
+                    "expected {} and {}",
+                    to_hex(pcr17), to_hex(pcr18), to_hex(want.pcr17), to_hex(want.pcr18)));
   log::debug("token", "measured launch: manifest {}, PCR 17 {}, PCR 18 {}",
              to_hex(want.manifest_sha256), to_hex(pcr17), to_hex(pcr18));
 }

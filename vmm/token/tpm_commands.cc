@@ -39,7 +39,8 @@ class Command {
 };
 
 uint32_t be32(std::span<const uint8_t> b, std::size_t at) {
-  return (uint32_t{b[at]} << 24) | (uint32_t{b[at + 1]} << 16) | (uint32_t{b[at + 2]} << 8) | b[at + 3];
+  return (uint32_t{b[at]} << 24) | (uint32_t{b[at + 1]} << 16) | (uint32_t{b[at + 2]} << 8) |
+         b[at + 3];
 }
 uint16_t be16(std::span<const uint8_t> b, std::size_t at) {
   return static_cast<uint16_t>((b[at] << 8) | b[at + 1]);
@@ -52,7 +53,9 @@ bool success(std::span<const uint8_t> r) {
 
 }  // namespace
 
-std::vector<uint8_t> startup_clear() { return Command(kStNoSessions, kCcStartup).u16(kSuClear).finish(); }
+std::vector<uint8_t> startup_clear() {
+  return Command(kStNoSessions, kCcStartup).u16(kSuClear).finish();
+}
 
 std::vector<uint8_t> shutdown_clear() {
   return Command(kStNoSessions, kCcShutdown).u16(kSuClear).finish();

@@ -52,6 +52,7 @@ inline constexpr std::size_t kHeaderSize = 10;
 // TPM2_PCR_Read of one SHA-256 PCR: its value, if the response carries exactly that.
 [[nodiscard]] std::optional<Sha256> parse_pcr_read_sha256(std::span<const uint8_t> response);
 // TPM2_GetRandom: the random bytes.
-[[nodiscard]] std::optional<std::vector<uint8_t>> parse_get_random(std::span<const uint8_t> response);
+[[nodiscard]] std::optional<std::vector<uint8_t>> parse_get_random(
+    std::span<const uint8_t> response);
 
 }  // namespace svmm::tpm

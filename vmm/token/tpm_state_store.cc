@@ -62,15 +62,15 @@ DirectoryStateStore::DirectoryStateStore(std::filesystem::path dir) : dir_(std::
   if (!std::filesystem::exists(dir_, ec)) {
     std::filesystem::create_directories(dir_, ec);
     if (ec)
-      throw UsageError("cannot create the token state directory '" + dir_.string() + "': " +
-                       ec.message());
+      throw UsageError("cannot create the token state directory '" + dir_.string() +
+                       "': " + ec.message());
     std::filesystem::permissions(dir_, std::filesystem::perms::owner_all,
                                  std::filesystem::perm_options::replace, ec);
   }
   const int dfd = ::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dfd < 0)
-    throw UsageError("cannot open the token state directory '" + dir_.string() + "': " +
-                     errno_text(errno));
+    throw UsageError("cannot open the token state directory '" + dir_.string() +
+                     "': " + errno_text(errno));
   dir_fd_.reset(dfd);
   const int lfd = ::openat(dfd, "lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (lfd < 0)
@@ -118,11 +118,12 @@ std::optional<std::vector<uint8_t>> DirectoryStateStore::load(const std::string&
 }
 
 void DirectoryStateStore::store(const std::string& name, std::span<const uint8_t> data) {
-  if (!plain_name(name)) throw std::runtime_error("refusing to store a TPM blob named '" + name + "'");
+  if (!plain_name(name))
+    throw std::runtime_error("refusing to store a TPM blob named '" + name + "'");
   const std::string tmp_name = name + ".tmp";
   const std::string tmp = describe(tmp_name), path = describe(name);
-  const int fd = ::openat(dir_fd_.get(), tmp_name.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-                          0600);
+  const int fd =
+      ::openat(dir_fd_.get(), tmp_name.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) throw std::runtime_error("creating '" + tmp + "': " + errno_text(errno));
   {
     UniqueFd f(fd);
