@@ -10,6 +10,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libtpms-dev libssl-dev
   acpica-tools                      # iasl: the ACPI tables' disassembly round trip (tests)
+  xz-utils                          # unpacks the Debian kernel's vmlinux (scripts/debian-kernel.sh)
 )
 
 missing=()
