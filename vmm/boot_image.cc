@@ -54,7 +54,7 @@ BootImage::BootImage(const BootImageSpec& spec) : spec_(spec) {
   }
 }
 
-Entry32 BootImage::load(GuestMemory& memory) const {
+EntryState BootImage::load(GuestMemory& memory) const {
   auto must = [](bool ok, const std::string& what) {
     if (!ok) throw InternalError("cannot write " + what + " to guest memory");
   };
@@ -106,9 +106,7 @@ Entry32 BootImage::load(GuestMemory& memory) const {
       lb.memmap = info.memmap;
       lb.initrd = info.initrd;
       lb.rsdp = info.rsdp;  // acpi_rsdp_addr (0 without ACPI tables: trusted VMs)
-      Entry32 entry;
-      entry.long_mode = write_linux_boot(memory, lb);
-      return entry;
+      return write_linux_boot(memory, lb);
     }
     case BootProtocol::Auto:
       break;

@@ -35,7 +35,7 @@ class BootImage {
   explicit BootImage(const BootImageSpec& spec);
 
   // Writes kernel, initrd, boot structures and the MP table; returns the BSP's entry state.
-  [[nodiscard]] Entry32 load(GuestMemory& memory) const;
+  [[nodiscard]] EntryState load(GuestMemory& memory) const;
 
   [[nodiscard]] const KernelPlan& plan() const { return plan_; }
   [[nodiscard]] const std::vector<MemmapEntry>& memmap() const { return memmap_; }

@@ -72,7 +72,7 @@ Machine::Machine(Config config) : config_(std::move(config)) {
   guest_ = std::make_unique<Vm>(kvm_, spec, [this](const VmStop& s) { request_stop(s); });
   monitor_->attach_guest_os(*guest_);
   attach_guest_os_devices();
-  Entry32 entry = image.load(guest_->memory());
+  const EntryState entry = image.load(guest_->memory());
   // The chipset's TXT heap (a BiosData table) in the reserved area, where HEAP.BASE points.
   const auto layout = txt_chipset_layout(low_ram_end(g.memory_mib));
   const auto heap = build_txt_heap(layout, g.vcpus);

@@ -67,7 +67,7 @@ TrustedVm::TrustedVm(const Kvm& kvm, uint32_t index, const TrustedVmConfig& conf
               "chipset public window");
   if (wiring.token) mmio.insert(SVMM_MMIO_TOKEN, SVMM_MMIO_TOKEN_SIZE, wiring.token, "token");
 
-  Entry32 entry = image.load(vm_->memory());
+  const EntryState entry = image.load(vm_->memory());
   vm_->create_vcpus(kvm, entry, wiring.hypercalls);
 }
 

@@ -32,7 +32,7 @@ Requester Vm::requester(uint32_t vcpu) const {
   return Requester{spec_.role, spec_.vm_index, vcpu, 0};
 }
 
-void Vm::create_vcpus(const Kvm& kvm, const Entry32& entry, HypercallHandler* hypercalls) {
+void Vm::create_vcpus(const Kvm& kvm, const EntryState& entry, HypercallHandler* hypercalls) {
   pio_.freeze();
   mmio_.freeze();
   const auto supported = kvm.supported_cpuid();
@@ -44,7 +44,7 @@ void Vm::create_vcpus(const Kvm& kvm, const Entry32& entry, HypercallHandler* hy
     setup_msrs(fd);
     setup_fpu(fd);
     setup_lapic_lints(fd);
-    if (i == 0) setup_entry32(fd, entry);
+    if (i == 0) setup_entry(fd, entry);
     vcpus_.add(std::make_unique<Vcpu>(std::move(fd), requester(i), pio_, mmio_, vcpus_, *this,
                                       hypercalls));
   }

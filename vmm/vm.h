@@ -43,9 +43,9 @@ class Vm final : public VcpuObserver {
   Vm& operator=(const Vm&) = delete;
 
   // Creates every vCPU: CPUID, MSRs, FPU, LAPIC LINTs; vCPU 0 (the bootstrap processor) gets
-  // the entry state (32-bit, or long mode when entry.long_mode is set), the others wait for
+  // the entry state (32-bit protected mode or long mode), the others wait for
   // INIT/SIPI in the in-kernel LAPIC. Freezes the buses: devices must be attached before.
-  void create_vcpus(const Kvm& kvm, const Entry32& entry, HypercallHandler* hypercalls = nullptr);
+  void create_vcpus(const Kvm& kvm, const EntryState& entry, HypercallHandler* hypercalls = nullptr);
   void start();
   // Ends the vCPU threads (does not wait; safe from a vCPU thread).
   void request_stop();

@@ -43,13 +43,13 @@ double bare_run(const Kvm& kvm, const std::string& cmdline) {
   vm.set_tss_addr(0xFFFBD000);
   vm.create_irqchip();
   GuestMemory mem(&vm, ram_ranges(64), MemoryProtection::Normal);
-  Entry32 entry = image.load(mem);
+  const EntryState entry = image.load(mem);
   VcpuFd vcpu = vm.create_vcpu(0);
   vcpu.set_cpuid2(build_cpuid(kvm.supported_cpuid(), 0, 1, {SVMM_CPUID_FEATURE_HYPERCALL_PORT, 0}));
   setup_msrs(vcpu);
   setup_fpu(vcpu);
   setup_lapic_lints(vcpu);
-  setup_entry32(vcpu, entry);
+  setup_entry(vcpu, entry);
   auto t0 = Clock::now();
   for (;;) {
     VcpuExit e = vcpu.run();

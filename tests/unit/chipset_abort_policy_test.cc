@@ -8,24 +8,24 @@
 #include "chipset/config_space.h"
 #include "protocol/chipset.h"
 #include "protocol/hypercall.h"
-#include "tests/unit/chipset_fakes.h"
+#include "tests/unit/chipset_test_fixture.h"
 
 namespace svmm {
 namespace {
 
+using fakes::ChipsetFixture;
+using fakes::kGuest;
+using fakes::kMonitor;
+using fakes::kPriv;
+using fakes::kPub;
 using fakes::read_value;
 using fakes::RecordingChipsetHost;
 using fakes::write_value;
 
-constexpr ChipsetWindow kPriv = ChipsetWindow::Private;
-constexpr ChipsetWindow kPub = ChipsetWindow::Public;
-const Requester kMonitor = Requester::monitor();
-const Requester kGuest = Requester::guest_os(0);
 
-class ChipsetAbortPolicy : public ::testing::TestWithParam<AbortPolicy> {
+class ChipsetAbortPolicy : public ChipsetFixture<::testing::TestWithParam<AbortPolicy>> {
  protected:
-  RecordingChipsetHost host_;
-  ConfigSpace cs_{fakes::chipset_options(GetParam()), host_};
+  ChipsetAbortPolicy() : ChipsetFixture(fakes::chipset_options(GetParam())) {}
 };
 
 TEST_P(ChipsetAbortPolicy, AbortedReadsReturnThePolicysFill) {

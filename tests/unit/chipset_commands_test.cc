@@ -5,35 +5,26 @@
 #include "chipset/config_space.h"
 #include "chipset/txt_heap.h"
 #include "protocol/chipset.h"
-#include "tests/unit/chipset_fakes.h"
+#include "tests/unit/chipset_test_fixture.h"
 
 namespace svmm {
 namespace {
 
+using fakes::ChipsetFixture;
+using fakes::kGuest;
+using fakes::kMonitor;
+using fakes::kPriv;
+using fakes::kPub;
 using fakes::read_value;
-using fakes::RecordingChipsetHost;
 using fakes::write_value;
 
-constexpr ChipsetWindow kPriv = ChipsetWindow::Private;
-constexpr ChipsetWindow kPub = ChipsetWindow::Public;
-const Requester kMonitor = Requester::monitor();
-const Requester kGuest = Requester::guest_os(0);
 const Requester kTrusted = Requester::trusted_vm(0, 1);
 
-class ChipsetCommands : public ::testing::Test {
+class ChipsetCommands : public ChipsetFixture<> {
  protected:
   void cmd(uint32_t offset, const Requester& who = kMonitor, ChipsetWindow w = kPriv) {
     write_value(cs_, w, offset, 0, who);
   }
-  uint64_t reg(uint32_t offset) { return cs_.read_register(offset); }
-  uint64_t aborts() { return reg(SVMM_CS_ABORT_COUNT); }
-  uint32_t last_reason() {
-    const auto a = host_.aborts();
-    return a.empty() ? 0 : a.back().record.reason;
-  }
-
-  RecordingChipsetHost host_;
-  ConfigSpace cs_{fakes::chipset_options(), host_};
 };
 
 TEST_F(ChipsetCommands, StartStateIsSection3) {

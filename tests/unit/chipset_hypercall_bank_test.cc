@@ -10,22 +10,24 @@
 #include "chipset/hypercall_bank.h"
 #include "protocol/chipset.h"
 #include "protocol/hypercall.h"
-#include "tests/unit/chipset_fakes.h"
+#include "tests/unit/chipset_test_fixture.h"
 
 namespace svmm {
 namespace {
 
+using fakes::ChipsetFixture;
+using fakes::kGuest;
+using fakes::kMonitor;
+using fakes::kPriv;
+using fakes::kPub;
 using fakes::read_value;
-using fakes::RecordingChipsetHost;
 using fakes::write_value;
 
-constexpr ChipsetWindow kPriv = ChipsetWindow::Private;
-constexpr ChipsetWindow kPub = ChipsetWindow::Public;
 const Requester kGuest0 = Requester::guest_os(0);
 const Requester kGuest1 = Requester::guest_os(1);
 const Requester kTrusted0 = Requester::trusted_vm(0, 0);
 
-class ChipsetBank : public ::testing::Test {
+class ChipsetBank : public ChipsetFixture<> {
  protected:
   void set_args(const Requester& who, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3,
                 ChipsetWindow w = kPub) {
@@ -34,8 +36,6 @@ class ChipsetBank : public ::testing::Test {
     write_value(cs_, w, SVMM_CS_HC_ARG2, a2, who);
     write_value(cs_, w, SVMM_CS_HC_ARG3, a3, who);
   }
-  RecordingChipsetHost host_;
-  ConfigSpace cs_{fakes::chipset_options(), host_};
 };
 
 TEST_F(ChipsetBank, TwoVcpusNeverSeeEachOthersValues) {

@@ -5,36 +5,29 @@
 #include "chipset/access_rules.h"
 #include "chipset/config_space.h"
 #include "protocol/chipset.h"
-#include "tests/unit/chipset_fakes.h"
+#include "tests/unit/chipset_test_fixture.h"
 
 namespace svmm {
 namespace {
 
+using fakes::ChipsetFixture;
+using fakes::kGuest;
+using fakes::kMonitor;
+using fakes::kPriv;
+using fakes::kPub;
 using fakes::read_value;
-using fakes::RecordingChipsetHost;
 using fakes::write_value;
 
-constexpr ChipsetWindow kPriv = ChipsetWindow::Private;
-constexpr ChipsetWindow kPub = ChipsetWindow::Public;
-const Requester kMonitor = Requester::monitor();
 
-class ChipsetLocks : public ::testing::Test {
+class ChipsetLocks : public ChipsetFixture<> {
  protected:
-  explicit ChipsetLocks(bool dpr_locked = false) : cs_(options(dpr_locked), host_) {}
+  explicit ChipsetLocks(bool dpr_locked = false) : ChipsetFixture(options(dpr_locked)) {}
   static ChipsetOptions options(bool dpr_locked) {
     ChipsetOptions o = fakes::chipset_options();
     if (!dpr_locked) o.dpr &= ~SVMM_DPR_LOCK;
     return o;
   }
-  uint64_t reg(uint32_t offset) { return cs_.read_register(offset); }
-  uint32_t last_reason() {
-    const auto a = host_.aborts();
-    return a.empty() ? 0 : a.back().record.reason;
-  }
   void unlock() { write_value(cs_, kPriv, SVMM_CS_CMD_UNLOCK_MEM_CONFIG, 0, kMonitor); }
-
-  RecordingChipsetHost host_;
-  ConfigSpace cs_;
 };
 
 constexpr uint32_t kLockGroup[] = {SVMM_CS_SINIT_BASE, SVMM_CS_SINIT_SIZE, SVMM_CS_HEAP_BASE,

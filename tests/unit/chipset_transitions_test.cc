@@ -8,19 +8,20 @@
 
 #include "chipset/config_space.h"
 #include "protocol/chipset.h"
-#include "tests/unit/chipset_fakes.h"
+#include "tests/unit/chipset_test_fixture.h"
 
 namespace svmm {
 namespace {
 
+using fakes::ChipsetFixture;
+using fakes::kGuest;
+using fakes::kMonitor;
+using fakes::kPriv;
+using fakes::kPub;
 using fakes::read_value;
 using fakes::RecordingChipsetHost;
 using fakes::write_value;
 
-constexpr ChipsetWindow kPriv = ChipsetWindow::Private;
-constexpr ChipsetWindow kPub = ChipsetWindow::Public;
-const Requester kMonitor = Requester::monitor();
-const Requester kGuest = Requester::guest_os(0);
 const Requester kTrusted = Requester::trusted_vm(0, 0);
 
 std::array<uint8_t, 32> hash_of(uint8_t seed) {
@@ -35,12 +36,7 @@ std::array<uint8_t, 32> public_key(ConfigSpace& cs) {
   return key;
 }
 
-class ChipsetTransitions : public ::testing::Test {
- protected:
-  uint64_t reg(uint32_t offset) { return cs_.read_register(offset); }
-  RecordingChipsetHost host_;
-  ConfigSpace cs_{fakes::chipset_options(), host_};
-};
+using ChipsetTransitions = ChipsetFixture<>;
 
 TEST_F(ChipsetTransitions, SecureLaunchSetsTheLaunchRegisters) {
   cs_.secure_launch(hash_of(1));

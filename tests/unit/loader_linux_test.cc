@@ -166,7 +166,7 @@ struct Loaded {
   test::TempDir dir;
   std::unique_ptr<BootImage> image;
   GuestMemory mem;
-  Entry32 entry;
+  EntryState entry;
 };
 
 std::unique_ptr<Loaded> load(const std::vector<uint8_t>& kernel, const std::string& cmdline,
@@ -193,8 +193,8 @@ TEST(LoaderLinux, BootImageWritesBootParamsPageTablesAndTheEntry) {
   auto r32 = [&](uint64_t a) { return mem.read_obj<uint32_t>(GuestAddress(a)).value(); };
   auto r64 = [&](uint64_t a) { return mem.read_obj<uint64_t>(GuestAddress(a)).value(); };
 
-  ASSERT_TRUE(l->entry.long_mode.has_value());
-  const Entry64& e = *l->entry.long_mode;
+  ASSERT_TRUE(std::holds_alternative<Entry64>(l->entry));
+  const Entry64& e = std::get<Entry64>(l->entry);
   EXPECT_EQ(e.rip, 0x1000200u);
   const uint64_t bp = e.rsi;  // struct boot_params
   EXPECT_EQ(bp % 4096, 0u);
@@ -289,7 +289,7 @@ TEST(LoaderLinux, BootImageWritesBootParamsPageTablesAndTheEntry) {
 
 TEST(LoaderLinux, NoInitrdMeansZeroRamdiskFields) {
   auto l = load(make_bzimage(), "", "");
-  const uint64_t bp = l->entry.long_mode->rsi;
+  const uint64_t bp = std::get<Entry64>(l->entry).rsi;
   EXPECT_EQ(l->mem.read_obj<uint32_t>(GuestAddress(bp + 0x218)), 0u);
   EXPECT_EQ(l->mem.read_obj<uint32_t>(GuestAddress(bp + 0x21c)), 0u);
 }

@@ -216,8 +216,9 @@ TEST(LoaderMultiboot, BootImageWritesTheMultibootInformation) {
   const BootImage image(spec);
   GuestMemory mem(nullptr, ram_ranges(64), MemoryProtection::Normal);
   ASSERT_TRUE(mem.fill(GuestAddress(0x200000), 0x3000, 0xAA));  // bss must come out zero
-  const Entry32 entry = image.load(mem);
-  EXPECT_FALSE(entry.long_mode.has_value());
+  const EntryState state = image.load(mem);
+  ASSERT_TRUE(std::holds_alternative<Entry32>(state));
+  const Entry32 entry = std::get<Entry32>(state);
   EXPECT_EQ(entry.eip, 0x100020u);
   EXPECT_EQ(entry.eax, 0x2BADB002u);
   const uint32_t mbi = entry.ebx;
@@ -270,7 +271,7 @@ TEST(LoaderMultiboot, WithoutInitrdThereAreNoModules) {
   spec.memory_mib = 16;
   const BootImage image(spec);
   GuestMemory mem(nullptr, ram_ranges(16), MemoryProtection::Normal);
-  const Entry32 entry = image.load(mem);
+  const Entry32 entry = std::get<Entry32>(image.load(mem));
   EXPECT_EQ(mem.read_obj<uint32_t>(GuestAddress(entry.ebx + 0x14)), 0u);
   EXPECT_EQ(mem.read_obj<uint8_t>(GuestAddress(mem.read_obj<uint32_t>(GuestAddress(entry.ebx + 0x10)).value())), 0u);
 }

@@ -64,11 +64,14 @@ uint32_t set_delivery_mode(uint32_t reg, uint32_t mode) {
 
 }  // namespace
 
+void setup_entry(const VcpuFd& vcpu, const EntryState& entry) {
+  if (const auto* e64 = std::get_if<Entry64>(&entry))
+    setup_entry64(vcpu, *e64);
+  else
+    setup_entry32(vcpu, std::get<Entry32>(entry));
+}
+
 void setup_entry32(const VcpuFd& vcpu, const Entry32& entry) {
-  if (entry.long_mode) {
-    setup_entry64(vcpu, *entry.long_mode);
-    return;
-  }
   kvm_sregs sregs = vcpu.get_sregs();
   sregs.cs = flat_segment(kBootCodeSelector, 0xB);  // execute/read, accessed
   kvm_segment data = flat_segment(kBootDataSelector, 0x3);  // read/write, accessed

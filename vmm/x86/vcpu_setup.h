@@ -4,7 +4,7 @@
 #pragma once
 
 #include <cstdint>
-#include <optional>
+#include <variant>
 #include <vector>
 
 namespace svmm {
@@ -26,18 +26,21 @@ struct Entry64 {
   uint16_t tr = 0;
 };
 
-// The BSP's entry state: 32-bit protected mode, or long mode when `long_mode` is set.
+// 32-bit protected mode (PVH, Multiboot): EIP and the two registers the protocols hand over.
 struct Entry32 {
   uint32_t eip = 0;
   uint32_t eax = 0;
   uint32_t ebx = 0;
-  std::optional<Entry64> long_mode;  // Linux: enter in 64-bit mode instead (eip/eax/ebx unused)
 };
 
+// The bootstrap processor's entry state, as the boot protocol chose it.
+using EntryState = std::variant<Entry32, Entry64>;
+
 // CR0 = PE, paging off, flat 4 GiB CS/DS/ES/SS, TR a 32-bit TSS, IF = 0 (spec guest-abi.md 1).
-// With entry.long_mode set, does setup_entry64(vcpu, *entry.long_mode) instead.
 void setup_entry32(const VcpuFd& vcpu, const Entry32& entry);
 void setup_entry64(const VcpuFd& vcpu, const Entry64& entry);
+// Whichever of the two `entry` holds.
+void setup_entry(const VcpuFd& vcpu, const EntryState& entry);
 // MSRs a freshly created vCPU should have (SYSENTER, syscall MSRs, MISC_ENABLE, MTRR default).
 void setup_msrs(const VcpuFd& vcpu);
 // x87 control word and MXCSR reset values.
