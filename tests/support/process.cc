@@ -145,6 +145,7 @@ TempDir::~TempDir() {
 
 std::string TempDir::write(const std::string& name, const std::string& content) const {
   std::string p = path_ + "/" + name;
+  std::filesystem::create_directories(std::filesystem::path(p).parent_path());
   std::ofstream f(p, std::ios::binary | std::ios::trunc);
   f << content;
   return p;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -51,7 +52,10 @@ class TempDir {
   TempDir(const TempDir&) = delete;
   TempDir& operator=(const TempDir&) = delete;
   [[nodiscard]] const std::string& path() const { return path_; }
-  // Writes `content` to `name` inside the directory and returns the full path.
+  // The same as a filesystem path, for composing paths with `/`.
+  [[nodiscard]] std::filesystem::path root() const { return path_; }
+  // Writes `content` to `name` (which may hold subdirectories, created as needed) inside the
+  // directory and returns the full path.
   std::string write(const std::string& name, const std::string& content) const;
 
  private:

@@ -33,9 +33,9 @@ TEST(ConfigCli, KernelArgsBuildAConfigWithDefaultsElsewhere) {
   a.cmdline = "console=ttyS0";
   a.vcpus = "2";
   a.memory_mib = "128";
-  const Config c = config_from_kernel_args(a, dir.path());
-  EXPECT_EQ(c.guest_os.kernel, dir.path() / "guest.elf");
-  EXPECT_EQ(c.guest_os.initrd, dir.path() / "initrd.img");
+  const Config c = config_from_kernel_args(a, dir.root());
+  EXPECT_EQ(c.guest_os.kernel, dir.root() / "guest.elf");
+  EXPECT_EQ(c.guest_os.initrd, dir.root() / "initrd.img");
   EXPECT_EQ(c.guest_os.cmdline, "console=ttyS0");
   EXPECT_EQ(c.guest_os.vcpus, 2u);
   EXPECT_EQ(c.guest_os.memory_mib, 128u);
@@ -50,7 +50,7 @@ TEST(ConfigCli, KernelArgsBuildAConfigWithDefaultsElsewhere) {
 
 TEST(ConfigCli, OnlyKernelGivesTheGuestDefaults) {
   ConfigDir dir;
-  const Config c = config_from_kernel_args({.kernel = (dir.path() / "guest.elf").string()});
+  const Config c = config_from_kernel_args({.kernel = (dir.root() / "guest.elf").string()});
   EXPECT_EQ(c.guest_os.vcpus, 1u);
   EXPECT_EQ(c.guest_os.memory_mib, 256u);
   EXPECT_FALSE(c.guest_os.initrd.has_value());
@@ -63,7 +63,7 @@ TEST(ConfigCli, BadValuesNameTheFlag) {
     KernelArgs a;
     a.kernel = "guest.elf";
     mutate(a);
-    return usage_error([&] { (void)config_from_kernel_args(a, dir.path()); });
+    return usage_error([&] { (void)config_from_kernel_args(a, dir.root()); });
   };
   EXPECT_EQ(with([](KernelArgs& a) { a.memory_mib = "16M"; }),
             R"(--memory: expected an integer from 2 to 1048576, got "16M")");
@@ -80,7 +80,7 @@ TEST(ConfigCli, BadValuesNameTheFlag) {
   EXPECT_EQ(with([](KernelArgs& a) { a.vcpus = "99999999999999999999999"; }),
             R"(--vcpus: expected an integer from 1 to 64, got "99999999999999999999999")");
   EXPECT_EQ(with([](KernelArgs& a) { a.kernel = "missing.elf"; }),
-            "--kernel: cannot read '" + (dir.path() / "missing.elf").string() +
+            "--kernel: cannot read '" + (dir.root() / "missing.elf").string() +
                 "': No such file or directory");
   EXPECT_EQ(with([](KernelArgs& a) { a.kernel = ""; }),
             R"(--kernel: expected a non-empty path string, got "")");
@@ -95,7 +95,7 @@ TEST(ConfigCli, OverridesReplaceFileValuesAndAreExplicit) {
   Config c = parse_config(
       R"({"guest_os": {"kernel": "guest.elf", "console": "none"},
           "api": {"socket": "a.sock"}, "log": {"level": "error"}})",
-      dir.path());
+      dir.root());
   apply_cli_overrides(c,
                       {.console = "file:out/console.log",
                        .api_socket = "b.sock",
@@ -113,16 +113,16 @@ TEST(ConfigCli, OverridesReplaceFileValuesAndAreExplicit) {
 
 TEST(ConfigCli, BadOverrideLeavesTheConfigUnchanged) {
   ConfigDir dir;
-  Config c = parse_config(R"({"guest_os": {"kernel": "guest.elf"}})", dir.path());
+  Config c = parse_config(R"({"guest_os": {"kernel": "guest.elf"}})", dir.root());
   const std::string msg = usage_error(
-      [&] { apply_cli_overrides(c, {.console = "none", .log_level = "loud"}, dir.path()); });
+      [&] { apply_cli_overrides(c, {.console = "none", .log_level = "loud"}, dir.root()); });
   EXPECT_EQ(
       msg, R"(--log-level: expected one of "error", "warn", "info", "debug", "trace", got "loud")");
   EXPECT_EQ(c.guest_os.console.kind, ConsoleKind::Stdio);
   EXPECT_FALSE(c.is_set("/guest_os/console"));
-  EXPECT_EQ(usage_error([&] { apply_cli_overrides(c, {.console = "file:"}, dir.path()); }),
+  EXPECT_EQ(usage_error([&] { apply_cli_overrides(c, {.console = "file:"}, dir.root()); }),
             R"(--console: expected "file:PATH" with a non-empty PATH, got "file:")");
-  EXPECT_EQ(usage_error([&] { apply_cli_overrides(c, {.log_format = "xml"}, dir.path()); }),
+  EXPECT_EQ(usage_error([&] { apply_cli_overrides(c, {.log_format = "xml"}, dir.root()); }),
             R"(--log-format: expected one of "text", "json", got "xml")");
 }
 

@@ -225,7 +225,7 @@ TEST_P(ConfigErrors, IsAUsageErrorNamingThePath) {
   const BadConfig& bad = GetParam();
   ConfigDir dir;
   try {
-    (void)parse_config(bad.text, dir.path());
+    (void)parse_config(bad.text, dir.root());
     FAIL() << "accepted: " << bad.text;
   } catch (const UsageError& e) {
     const std::string what = e.what();
@@ -236,7 +236,7 @@ TEST_P(ConfigErrors, IsAUsageErrorNamingThePath) {
     if (!bad.message.empty()) {
       std::string expected = bad.message;
       if (auto pos = expected.find("{dir}"); pos != std::string::npos) {
-        expected.replace(pos, 5, dir.path().string());
+        expected.replace(pos, 5, dir.root().string());
       }
       EXPECT_EQ(what, expected);
     }
@@ -249,7 +249,7 @@ TEST_P(ConfigErrors, SvmmValidateExitsTwoNamingThePath) {
   const BadConfig& bad = GetParam();
   ConfigDir dir;
   const auto file = dir.write("svmm.json", bad.text);
-  auto r = test::run_process({SVMM_BINARY, "validate", "--config", file.string()});
+  auto r = test::run_process({SVMM_BINARY, "validate", "--config", file});
   EXPECT_EQ(r.exit_status, 2) << r.err;
   const std::string at =
       bad.path.empty() ? "config error at the top level: " : "config error at " + bad.path + ": ";
@@ -314,7 +314,7 @@ INSTANTIATE_TEST_SUITE_P(Malformed, ConfigSyntaxErrors, ::testing::ValuesIn(bad_
 TEST(ConfigErrorMessages, LongValuesAreCut) {
   ConfigDir dir;
   try {
-    (void)parse_config(with("/guest_os/boot", std::string(500, 'x')), dir.path());
+    (void)parse_config(with("/guest_os/boot", std::string(500, 'x')), dir.root());
     FAIL();
   } catch (const UsageError& e) {
     const std::string what = e.what();
@@ -331,7 +331,7 @@ TEST(ConfigErrorMessages, FirstErrorInSchemaOrderIsReported) {
   j["guest_os"]["memory_mib"] = 0;
   j["guest_os"]["vcpus"] = 0;
   try {
-    (void)parse_config(j.dump(), dir.path());
+    (void)parse_config(j.dump(), dir.root());
     FAIL();
   } catch (const UsageError& e) {
     EXPECT_NE(std::string(e.what()).find("at /guest_os/vcpus:"), std::string::npos) << e.what();

@@ -14,7 +14,7 @@ namespace {
 
 using testing::ConfigDir;
 using testing::good_config_json;
-using testing::TempDir;
+using test::TempDir;
 
 const std::vector<TeardownTrigger> kDefaultTriggers = {
     TeardownTrigger::GuestRequest, TeardownTrigger::Breach,  TeardownTrigger::Poweroff,
@@ -54,8 +54,8 @@ TEST(ConfigParse, DefaultConfigHasTheDocumentedDefaults) {
 
 TEST(ConfigParse, MinimalConfigGetsEveryDefault) {
   ConfigDir dir;
-  const Config c = parse_config(R"({"guest_os": {"kernel": "guest.elf"}})", dir.path());
-  EXPECT_EQ(c.guest_os.kernel, dir.path() / "guest.elf");
+  const Config c = parse_config(R"({"guest_os": {"kernel": "guest.elf"}})", dir.root());
+  EXPECT_EQ(c.guest_os.kernel, dir.root() / "guest.elf");
   expect_defaults_except_kernel(c);
   EXPECT_EQ(c.explicit_paths,
             (std::set<std::string, std::less<>>{"/guest_os", "/guest_os/kernel"}));
@@ -69,11 +69,11 @@ TEST(ConfigParse, TrustedVmGetsItsOwnDefaults) {
   const Config c = parse_config(
       R"({"guest_os": {"kernel": "guest.elf"},
           "trusted_vms": [{"name": "vault", "kernel": "vault.elf"}]})",
-      dir.path());
+      dir.root());
   ASSERT_EQ(c.trusted_vms.size(), 1u);
   const TrustedVmConfig& t = c.trusted_vms[0];
   EXPECT_EQ(t.name, "vault");
-  EXPECT_EQ(t.kernel, dir.path() / "vault.elf");
+  EXPECT_EQ(t.kernel, dir.root() / "vault.elf");
   EXPECT_EQ(t.boot, BootProtocol::Auto);
   EXPECT_EQ(t.cmdline, "");
   EXPECT_EQ(t.vcpus, 1u);
@@ -84,8 +84,8 @@ TEST(ConfigParse, TrustedVmGetsItsOwnDefaults) {
 
 TEST(ConfigParse, EveryKeyOfAFullConfigLandsInItsField) {
   ConfigDir dir;
-  const Config c = parse_config(good_config_json().dump(), dir.path());
-  const auto& d = dir.path();
+  const Config c = parse_config(good_config_json().dump(), dir.root());
+  const auto& d = dir.root();
 
   EXPECT_EQ(c.guest_os.kernel, d / "guest.elf");
   EXPECT_EQ(c.guest_os.boot, BootProtocol::Pvh);
@@ -140,7 +140,7 @@ TEST(ConfigParse, RangeBoundsAreInclusive) {
   j["chipset"]["abort_vector"] = 255;
   j["secure"]["scrub_threads"] = 1024;
   j["guest_os"]["cmdline"] = std::string(2047, 'x');
-  Config c = parse_config(j.dump(), dir.path());
+  Config c = parse_config(j.dump(), dir.root());
   EXPECT_EQ(c.guest_os.vcpus, 64u);
   EXPECT_EQ(c.guest_os.memory_mib, 1048576u);
   EXPECT_EQ(c.trusted_vms[0].vcpus, 8u);
@@ -151,7 +151,7 @@ TEST(ConfigParse, RangeBoundsAreInclusive) {
   j["guest_os"]["vcpus"] = 1;
   j["guest_os"]["memory_mib"] = 2;
   j["chipset"]["abort_vector"] = 32;
-  c = parse_config(j.dump(), dir.path());
+  c = parse_config(j.dump(), dir.root());
   EXPECT_EQ(c.guest_os.vcpus, 1u);
   EXPECT_EQ(c.guest_os.memory_mib, 2u);
   EXPECT_EQ(c.chipset.abort_vector, 32);
@@ -164,7 +164,7 @@ TEST(ConfigParse, SixteenTrustedVmsAreAllowed) {
   for (int i = 0; i < 16; ++i) {
     j["trusted_vms"].push_back({{"name", "vm-" + std::to_string(i)}, {"kernel", "vault.elf"}});
   }
-  EXPECT_EQ(parse_config(j.dump(), dir.path()).trusted_vms.size(), 16u);
+  EXPECT_EQ(parse_config(j.dump(), dir.root()).trusted_vms.size(), 16u);
 }
 
 TEST(ConfigParse, NameAtTheLengthLimitAndEveryAllowedCharacter) {
@@ -172,7 +172,7 @@ TEST(ConfigParse, NameAtTheLengthLimitAndEveryAllowedCharacter) {
   auto j = good_config_json();
   j["trusted_vms"][0]["name"] = "abcdefghijklmnopqrstuvwxyz-01234";  // 32
   j["trusted_vms"][1]["name"] = "56789";
-  const Config c = parse_config(j.dump(), dir.path());
+  const Config c = parse_config(j.dump(), dir.root());
   EXPECT_EQ(c.trusted_vms[0].name, "abcdefghijklmnopqrstuvwxyz-01234");
 }
 
@@ -180,7 +180,7 @@ TEST(ConfigParse, EmptyTeardownListDisablesEveryOptionalTrigger) {
   ConfigDir dir;
   auto j = good_config_json();
   j["secure"]["teardown_on"] = nlohmann::json::array();
-  const Config c = parse_config(j.dump(), dir.path());
+  const Config c = parse_config(j.dump(), dir.root());
   EXPECT_TRUE(c.secure.teardown_on.empty());
   EXPECT_FALSE(c.secure.listed(TeardownTrigger::GuestRequest));
   EXPECT_FALSE(c.secure.tears_down_on(TeardownTrigger::GuestRequest));
@@ -194,7 +194,7 @@ TEST(ConfigParse, ExplicitNullKeepsTheDefaultButIsRecorded) {
   ConfigDir dir;
   const Config c = parse_config(
       R"({"guest_os": {"kernel": "guest.elf"}, "token": {"state_dir": null}, "api": {"socket": null}})",
-      dir.path());
+      dir.root());
   EXPECT_FALSE(c.token.state_dir.has_value());
   EXPECT_FALSE(c.api.socket.has_value());
   EXPECT_TRUE(c.is_set("/token/state_dir"));
@@ -204,7 +204,7 @@ TEST(ConfigParse, ExplicitNullKeepsTheDefaultButIsRecorded) {
 TEST(ConfigParse, RefuseIfSetIgnoresDefaultsAndNamesExplicitKeys) {
   ConfigDir dir;
   const Config c = parse_config(
-      R"({"guest_os": {"kernel": "guest.elf"}, "token": {"enabled": true}})", dir.path());
+      R"({"guest_os": {"kernel": "guest.elf"}, "token": {"enabled": true}})", dir.root());
   EXPECT_NO_THROW(refuse_if_set(c, "/api/socket"));
   try {
     refuse_if_set(c, "/token/enabled");
@@ -218,7 +218,7 @@ TEST(ConfigParse, RefuseIfSetIgnoresDefaultsAndNamesExplicitKeys) {
 TEST(ConfigParse, FuseDisabledWithLaunchOnRequestIsFine) {
   ConfigDir dir;
   const Config c = parse_config(
-      R"({"guest_os": {"kernel": "guest.elf"}, "chipset": {"fuse": "disabled"}})", dir.path());
+      R"({"guest_os": {"kernel": "guest.elf"}, "chipset": {"fuse": "disabled"}})", dir.root());
   EXPECT_EQ(c.chipset.fuse, FuseState::Disabled);
 }
 
@@ -227,11 +227,11 @@ TEST(ConfigParse, AbsolutePathsAreKeptAndNormalised) {
   TempDir other;
   const auto kernel = other.write("k/guest.elf", "x");
   nlohmann::json j = {{"guest_os",
-                       {{"kernel", (other.path() / "k/../k/./guest.elf").string()},
-                        {"console", "file:" + (other.path() / "a/../g.log").string()}}}};
-  const Config c = parse_config(j.dump(), dir.path());
+                       {{"kernel", (other.root() / "k/../k/./guest.elf").string()},
+                        {"console", "file:" + (other.root() / "a/../g.log").string()}}}};
+  const Config c = parse_config(j.dump(), dir.root());
   EXPECT_EQ(c.guest_os.kernel, kernel);
-  EXPECT_EQ(c.guest_os.console.path, other.path() / "g.log");
+  EXPECT_EQ(c.guest_os.console.path, other.root() / "g.log");
 }
 
 TEST(ConfigLoad, RelativePathsResolveAgainstTheConfigDirectory) {
@@ -248,12 +248,12 @@ TEST(ConfigLoad, RelativePathsResolveAgainstTheConfigDirectory) {
     "api": {"socket": "./svmm.sock"}
   })");
   const Config c = load_config(file);
-  const auto etc = dir.path() / "etc/svmm";
+  const auto etc = dir.root() / "etc/svmm";
   EXPECT_EQ(c.source, file);
-  EXPECT_EQ(c.guest_os.kernel, dir.path() / "images/guest.elf");
-  EXPECT_EQ(c.guest_os.initrd, dir.path() / "images/initrd.img");
+  EXPECT_EQ(c.guest_os.kernel, dir.root() / "images/guest.elf");
+  EXPECT_EQ(c.guest_os.initrd, dir.root() / "images/initrd.img");
   EXPECT_EQ(c.guest_os.console.path, etc / "logs/guest.log");
-  EXPECT_EQ(c.trusted_vms[0].kernel, dir.path() / "images/vault.elf");
+  EXPECT_EQ(c.trusted_vms[0].kernel, dir.root() / "images/vault.elf");
   EXPECT_EQ(c.trusted_vms[0].console.path, "/var/log/vault.log");
   EXPECT_EQ(c.token.state_dir, etc / "tpm");
   EXPECT_EQ(c.api.socket, etc / "svmm.sock");
@@ -262,7 +262,7 @@ TEST(ConfigLoad, RelativePathsResolveAgainstTheConfigDirectory) {
 
 TEST(ConfigLoad, MissingFileIsAUsageError) {
   TempDir dir;
-  const auto file = dir.path() / "absent.json";
+  const auto file = dir.root() / "absent.json";
   try {
     (void)load_config(file);
     FAIL() << "no error";
@@ -276,11 +276,11 @@ TEST(ConfigLoad, MissingFileIsAUsageError) {
 TEST(ConfigLoad, DirectoryIsAUsageError) {
   TempDir dir;
   try {
-    (void)load_config(dir.path());
+    (void)load_config(dir.root());
     FAIL() << "no error";
   } catch (const UsageError& e) {
     EXPECT_EQ(std::string(e.what()),
-              "config error: cannot read '" + dir.path().string() + "': Is a directory");
+              "config error: cannot read '" + dir.root().string() + "': Is a directory");
   }
 }
 
@@ -304,7 +304,7 @@ TEST(ConfigLoad, SyntaxErrorNamesTheFileLineAndColumn) {
     FAIL() << "no error";
   } catch (const UsageError& e) {
     const std::string prefix =
-        "config error: " + file.string() + ": invalid JSON at line 3, column 15: ";
+        "config error: " + file + ": invalid JSON at line 3, column 15: ";
     EXPECT_EQ(std::string(e.what()).substr(0, prefix.size()), prefix) << e.what();
   }
 }

@@ -3,54 +3,18 @@
 #pragma once
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
 #include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
-#include <string_view>
-#include <system_error>
+
+#include "tests/support/process.h"
 
 namespace svmm::testing {
 
-// A fresh mkdtemp directory, removed with everything in it at the end of the test. Independent
-// of the current directory.
-class TempDir {
- public:
-  TempDir() {
-    std::error_code ec;
-    std::filesystem::path base = std::filesystem::temp_directory_path(ec);
-    if (ec) base = "/tmp";
-    std::string tmpl = (base / "svmm-config-test-XXXXXX").string();
-    if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  [[nodiscard]] const std::filesystem::path& path() const { return path_; }
-
-  // Writes `content` to `relative` (creating parent directories); returns the absolute path.
-  std::filesystem::path write(const std::filesystem::path& relative, std::string_view content) {
-    const auto p = path_ / relative;
-    std::filesystem::create_directories(p.parent_path());
-    std::ofstream out(p, std::ios::binary);
-    out.write(content.data(), static_cast<std::streamsize>(content.size()));
-    return p;
-  }
-
- private:
-  std::filesystem::path path_;
-};
-
 // A scratch directory holding the files the good config names (their format does not matter to
 // the config layer: only that they are readable regular files).
-class ConfigDir : public TempDir {
+class ConfigDir : public test::TempDir {
  public:
   ConfigDir() {
     write("guest.elf",
