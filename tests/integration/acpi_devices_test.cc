@@ -78,14 +78,7 @@ TEST(PciConfig, UnassignedDataPortStillReadsAllOnes) {
   expect_pass(run_test_kernel({"ports"}), "ports");
 }
 
-class AcpiSecure : public ::testing::Test {
- protected:
-  void SetUp() override { SVMM_REQUIRE_KVM(); }
-  ProcessResult run(const json& config, std::chrono::milliseconds timeout = 120s) {
-    return run_config(dir, config, timeout);
-  }
-  TempDir dir;
-};
+using AcpiSecure = ConfigScenario;
 
 TEST_F(AcpiSecure, PowerOffInSecureModeTearsDownThenExitsZero) {
   auto r = run(secure_config("poweroff launch=1", 1, {{"trusted-secret", 2}}));

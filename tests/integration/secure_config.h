@@ -2,10 +2,15 @@
 // each with its own scenario.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
+#include "guest/test_abi.h"
+#include "protocol/exit_status.h"
+#include "tests/integration/guest_run.h"
 #include "tests/support/process.h"
 
 namespace svmm::test {
@@ -47,5 +52,27 @@ inline ProcessResult run_config(const TempDir& dir, const nlohmann::json& config
   std::string path = dir.write("svmm.json", config.dump(2));
   return run_process({SVMM_BINARY, "run", "--config", path}, timeout);
 }
+
+// A test that runs svmm on configs in its own temporary directory; trusted VM i's console file
+// (when the config names it) is console(i).
+class ConfigScenario : public ::testing::Test {
+ protected:
+  void SetUp() override { SVMM_REQUIRE_KVM(); }
+  ProcessResult run(const nlohmann::json& config,
+                    std::chrono::milliseconds timeout = std::chrono::seconds(120)) {
+    return run_config(dir, config, timeout);
+  }
+  // The guest OS's scenario passed: exit status and the PASS line.
+  static void expect_pass(const ProcessResult& r) {
+    EXPECT_FALSE(r.timed_out);
+    EXPECT_EQ(r.exit_status, SVMM_DEBUG_EXIT_STATUS(SVMM_TEST_EXIT_PASS))
+        << "stdout:\n" << r.out << "\nstderr:\n" << r.err;
+    EXPECT_TRUE(has_line(r.out, SVMM_TEST_LINE_PASS));
+  }
+  [[nodiscard]] std::string console(int i) const {
+    return dir.path() + "/tvm" + std::to_string(i) + ".log";
+  }
+  TempDir dir;
+};
 
 }  // namespace svmm::test

@@ -33,20 +33,7 @@ using nlohmann::json;
 
 constexpr int kPass = SVMM_DEBUG_EXIT_STATUS(SVMM_TEST_EXIT_PASS);
 
-class SecureScenario : public ::testing::Test {
- protected:
-  void SetUp() override { SVMM_REQUIRE_KVM(); }
-  ProcessResult run(const json& config, std::chrono::milliseconds timeout = 120s) {
-    return run_config(dir, config, timeout);
-  }
-  void expect_pass(const ProcessResult& r) {
-    EXPECT_FALSE(r.timed_out);
-    EXPECT_EQ(r.exit_status, kPass) << "stdout:\n" << r.out << "\nstderr:\n" << r.err;
-    EXPECT_TRUE(has_line(r.out, SVMM_TEST_LINE_PASS));
-  }
-  std::string console(int i) { return dir.path() + "/tvm" + std::to_string(i) + ".log"; }
-  TempDir dir;
-};
+using SecureScenario = ConfigScenario;
 
 TEST_F(SecureScenario, HypercallsInNormalModeWithoutTrustedVms) {
   expect_pass(run(secure_config("hc-basic vms=0", 1, {})));

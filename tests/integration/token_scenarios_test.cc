@@ -34,18 +34,8 @@ Sha256 from_hex(const std::string& hex) {
   return out;
 }
 
-class TokenScenario : public ::testing::Test {
+class TokenScenario : public ConfigScenario {
  protected:
-  void SetUp() override { SVMM_REQUIRE_KVM(); }
-  ProcessResult run(const json& config, std::chrono::milliseconds timeout = 120s) {
-    return run_config(dir, config, timeout);
-  }
-  void expect_pass(const ProcessResult& r) {
-    EXPECT_FALSE(r.timed_out);
-    EXPECT_EQ(r.exit_status, kPass) << "stdout:\n" << r.out << "\nstderr:\n" << r.err;
-    EXPECT_TRUE(has_line(r.out, SVMM_TEST_LINE_PASS));
-  }
-  std::string console(int i) { return dir.path() + "/tvm" + std::to_string(i) + ".log"; }
   // `svmm measure` of `config`, parsed.
   json measure(const json& config, std::optional<int> vm = std::nullopt) {
     const std::string path = dir.write("measure.json", config.dump(2));
@@ -66,7 +56,6 @@ class TokenScenario : public ::testing::Test {
     if (with_state) j["token"] = {{"state_dir", dir.path() + "/tpm-state"}};
     return j;
   }
-  TempDir dir;
 };
 
 TEST_F(TokenScenario, LocalityZeroRegistersTisProtocolAndTpmCommands) {

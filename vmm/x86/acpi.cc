@@ -10,6 +10,7 @@
 #include "vmm/util/error.h"
 #include "vmm/x86/aml.h"
 #include "vmm/x86/mptable.h"
+#include "vmm/x86/table_bytes.h"
 
 namespace svmm {
 
@@ -196,17 +197,8 @@ constexpr uint32_t kLapicEnabled = 1u << 0;
 constexpr uint16_t kIntiActiveHigh = 0x1;
 constexpr uint16_t kIntiLevel = 0x3 << 2;
 
-uint8_t checksum(const uint8_t* p, size_t n) {
-  uint8_t sum = 0;
-  for (size_t i = 0; i < n; ++i) sum = static_cast<uint8_t>(sum + p[i]);
-  return static_cast<uint8_t>(-sum);
-}
-
-template <typename T>
-void append(std::vector<uint8_t>& out, const T& v) {
-  const auto* p = reinterpret_cast<const uint8_t*>(&v);
-  out.insert(out.end(), p, p + sizeof(T));
-}
+using table_bytes::append;
+using table_bytes::checksum;
 
 Header header(const char (&signature)[5], uint8_t revision) {
   Header h{};

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "protocol/memory_map.h"
+#include "vmm/x86/table_bytes.h"
 
 namespace svmm {
 
@@ -76,17 +77,8 @@ constexpr uint8_t kApicVersion = 0x14;
 constexpr uint8_t kIoApicVersion = 0x11;
 constexpr uint8_t kIsaIrqs = 16;
 
-uint8_t checksum(const uint8_t* p, size_t n) {
-  uint8_t sum = 0;
-  for (size_t i = 0; i < n; ++i) sum = static_cast<uint8_t>(sum + p[i]);
-  return static_cast<uint8_t>(-sum);
-}
-
-template <typename T>
-void append(std::vector<uint8_t>& out, const T& v) {
-  const auto* p = reinterpret_cast<const uint8_t*>(&v);
-  out.insert(out.end(), p, p + sizeof(T));
-}
+using table_bytes::append;
+using table_bytes::checksum;
 
 }  // namespace
 
