@@ -11,6 +11,7 @@ packages=(
   libtpms-dev libssl-dev
   acpica-tools                      # iasl: the ACPI tables' disassembly round trip (tests)
   xz-utils                          # unpacks the Debian kernel's vmlinux (scripts/debian-kernel.sh)
+  cpio                              # the demo initramfs (guest/linux/make-initramfs.sh) and its tests
 )
 
 missing=()
