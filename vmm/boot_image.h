@@ -44,8 +44,8 @@ class BootImage {
 
  private:
   BootImageSpec spec_;
-  std::vector<uint8_t> kernel_;
-  std::vector<uint8_t> initrd_;
+  ImageBytes kernel_;
+  ImageBytes initrd_;
   KernelPlan plan_;
   std::vector<MemmapEntry> memmap_;
   uint64_t initrd_gpa_ = 0;

@@ -41,11 +41,13 @@ std::unique_ptr<Sink> make_sink(const ConsoleConfig& c) {
 
 }  // namespace
 
-Machine::Machine(Config config) : config_(std::move(config)) {
+Machine::Machine(Config config, std::optional<MachineImages> images)
+    : config_(std::move(config)) {
   refuse_unsupported();
   const auto& g = config_.guest_os;
   // Everything the user gave us is checked before a VM exists.
-  BootImage image({g.kernel, g.boot, g.initrd, g.cmdline, g.memory_mib, g.vcpus, true});
+  if (!images) images.emplace(read_machine_images(config_));
+  const BootImage& image = images->guest_os;
 
   kvm_.check_required_capabilities();
   install_vcpu_kick_signal();
@@ -55,7 +57,7 @@ Machine::Machine(Config config) : config_(std::move(config)) {
   stop_event_.reset(efd);
 
   console_ = make_sink(g.console);
-  monitor_ = std::make_unique<SecureMonitor>(kvm_, config_, *this,
+  monitor_ = std::make_unique<SecureMonitor>(kvm_, config_, std::move(images->trusted_vms), *this,
                                              [this](int status, const std::string& reason) {
                                                request_stop({status, reason});
                                              });

@@ -18,6 +18,7 @@
 #include "vmm/control/control_server.h"
 #include "vmm/control/dispatcher.h"
 #include "vmm/events.h"
+#include "vmm/machine_images.h"
 #include "vmm/secure_monitor.h"
 #include "vmm/vm.h"
 
@@ -25,9 +26,10 @@ namespace svmm {
 
 class Machine final : public EventSink {
  public:
-  // Validates images, opens KVM, builds every VM and device. Throws Error (with its exit status)
+  // Opens KVM, builds every VM and device from `images` (read_machine_images(config) when not
+  // given: the caller that checked them hands them over). Throws Error (with its exit status)
   // and leaves nothing running.
-  explicit Machine(Config config);
+  explicit Machine(Config config, std::optional<MachineImages> images = std::nullopt);
   ~Machine();
   Machine(const Machine&) = delete;
   Machine& operator=(const Machine&) = delete;

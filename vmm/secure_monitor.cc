@@ -59,21 +59,19 @@ const char* teardown_step_name(TeardownStep step) {
   return "?";
 }
 
-SecureMonitor::SecureMonitor(const Kvm& kvm, const Config& config, EventSink& events,
+SecureMonitor::SecureMonitor(const Kvm& kvm, const Config& config,
+                             std::vector<BootImage> trusted_images, EventSink& events,
                              std::function<void(int, const std::string&)> end_machine)
-    : kvm_(kvm), config_(config), events_(events), end_machine_(std::move(end_machine)) {
-  // Trusted images are read, validated and measured now: a bad one is a configuration error
-  // before anything runs, and a launch never reads a file that may have changed since.
-  for (size_t i = 0; i < config.trusted_vms.size(); ++i) {
-    const auto& t = config.trusted_vms[i];
-    try {
-      trusted_images_.emplace_back(BootImageSpec{t.kernel, t.boot, std::nullopt, t.cmdline,
-                                                 t.memory_mib, t.vcpus, false});
-    } catch (const UsageError& e) {
-      throw UsageError(fmt::format("config error at /trusted_vms/{}/kernel: {}", i, e.what()));
-    }
-    trusted_image_sha256_.push_back(trusted_images_.back().kernel_sha256());
-  }
+    : kvm_(kvm),
+      config_(config),
+      events_(events),
+      end_machine_(std::move(end_machine)),
+      trusted_images_(std::move(trusted_images)) {
+  // Trusted images were read and validated before anything ran, and are measured now: a
+  // launch never reads a file that may have changed since.
+  if (trusted_images_.size() != config.trusted_vms.size())
+    throw InternalError("SecureMonitor: one boot image per trusted VM expected");
+  for (const auto& image : trusted_images_) trusted_image_sha256_.push_back(image.kernel_sha256());
   trusted_.resize(config.trusted_vms.size());
   trusted_state_ = std::make_unique<std::atomic<int>[]>(config.trusted_vms.size());
 

@@ -52,8 +52,10 @@ struct TeardownOutcome {
 
 class SecureMonitor final : public ChipsetHost, public HypercallHandler {
  public:
+  // `trusted_images` are the trusted VMs' images in config order (read_machine_images);
   // `end_machine` ends the machine with an exit status (the guest OS is not resumed).
-  SecureMonitor(const Kvm& kvm, const Config& config, EventSink& events,
+  SecureMonitor(const Kvm& kvm, const Config& config, std::vector<BootImage> trusted_images,
+                EventSink& events,
                 std::function<void(int status, const std::string& reason)> end_machine);
   ~SecureMonitor() override;
   SecureMonitor(const SecureMonitor&) = delete;

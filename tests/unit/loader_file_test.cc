@@ -5,8 +5,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <span>
 
 #include "vmm/loader/image.h"
 #include "vmm/util/error.h"
@@ -50,7 +52,7 @@ TEST_F(LoaderFile, ReadsAWholeFile) {
                                             "ELF\0\1",
                                             6));
   const auto data = read_image_file(p, 1024);
-  EXPECT_EQ(data, (std::vector<uint8_t>{0x7f, 'E', 'L', 'F', 0, 1}));
+  EXPECT_EQ(std::vector<uint8_t>(data.begin(), data.end()), (std::vector<uint8_t>{0x7f, 'E', 'L', 'F', 0, 1}));
 }
 
 TEST_F(LoaderFile, ReadsAnEmptyFile) {
@@ -87,6 +89,33 @@ TEST_F(LoaderFile, RefusesAFifoWithoutBlocking) {
 
 TEST_F(LoaderFile, RefusesACharacterDevice) {
   EXPECT_THAT(error_of("/dev/null", 100, "kernel image"), HasSubstr("is not a regular file"));
+}
+
+}  // namespace
+}  // namespace svmm
+
+namespace svmm {
+namespace {
+
+TEST(ImageBytes, MovesOwnershipAndKeepsTheBytes) {
+  ImageBytes a(3 * (1u << 20) + 5);  // more than one huge page, not a multiple of one
+  ASSERT_EQ(a.size(), 3u * (1u << 20) + 5);
+  EXPECT_EQ(std::count(a.begin(), a.end(), 0), static_cast<std::ptrdiff_t>(a.size()));
+  a.data()[0] = 0x11;
+  a.data()[a.size() - 1] = 0x22;
+  const uint8_t* where = a.data();
+  ImageBytes b(std::move(a));
+  EXPECT_TRUE(a.empty());  // NOLINT(bugprone-use-after-move): the moved-from state is defined
+  EXPECT_EQ(a.data(), nullptr);
+  EXPECT_EQ(b.data(), where);
+  EXPECT_EQ(b.data()[0], 0x11);
+  EXPECT_EQ(b.data()[b.size() - 1], 0x22);
+  ImageBytes c(16);
+  c = std::move(b);
+  EXPECT_EQ(c.data(), where);
+  const std::span<const uint8_t> view = c;
+  EXPECT_EQ(view.size(), 3u * (1u << 20) + 5);
+  EXPECT_TRUE(ImageBytes().empty());
 }
 
 }  // namespace

@@ -42,26 +42,6 @@ void apply_log_config(const LogConfig& c) {
   log::set_format(c.format == LogFormat::Json ? log::Format::Json : log::Format::Text);
 }
 
-// Checks that every kernel and initrd of the config is a loadable image for its VM; the error
-// names the JSON path of the VM's kernel.
-void check_images(const Config& c) {
-  auto check = [](const std::string& where, const BootImageSpec& spec) {
-    try {
-      BootImage image(spec);
-    } catch (const UsageError& e) {
-      throw UsageError(where + ": " + e.what());
-    }
-  };
-  const auto& g = c.guest_os;
-  check(c.source.empty() ? std::string("--kernel") : std::string("config error at /guest_os/kernel"),
-        {g.kernel, g.boot, g.initrd, g.cmdline, g.memory_mib, g.vcpus, true});
-  for (size_t i = 0; i < c.trusted_vms.size(); ++i) {
-    const auto& t = c.trusted_vms[i];
-    check("config error at /trusted_vms/" + std::to_string(i) + "/kernel",
-          {t.kernel, t.boot, std::nullopt, t.cmdline, t.memory_mib, t.vcpus, false});
-  }
-}
-
 // Written after the machine is built, removed at exit (spec/control.md section 1).
 class Pidfile {
  public:
@@ -144,12 +124,12 @@ void apply_global_options(const GlobalOptions& o) {
   apply_log_config(c);
 }
 
-Config load_checked_config(const std::optional<std::string>& file, const KernelArgs& kernel,
-                           const CliOverrides& overrides) {
+CheckedConfig load_checked_config(const std::optional<std::string>& file,
+                                  const KernelArgs& kernel, const CliOverrides& overrides) {
   Config c = file ? load_config(*file) : config_from_kernel_args(kernel);
   apply_cli_overrides(c, overrides);
-  check_images(c);
-  return c;
+  MachineImages images = read_machine_images(c);
+  return {std::move(c), std::move(images)};
 }
 
 int command_run(const RunOptions& o, const GlobalOptions& global) {
@@ -157,11 +137,11 @@ int command_run(const RunOptions& o, const GlobalOptions& global) {
   // Global flags given before `run` act as overrides too.
   if (!overrides.log_level) overrides.log_level = global.log_level;
   if (!overrides.log_format) overrides.log_format = global.log_format;
-  Config config = load_checked_config(o.config, o.kernel, overrides);
-  apply_log_config(config.log);
+  CheckedConfig checked = load_checked_config(o.config, o.kernel, overrides);
+  apply_log_config(checked.config.log);
 
   UniqueFd signals = block_stop_signals();
-  Machine machine(std::move(config));
+  Machine machine(std::move(checked.config), std::move(checked.images));
   Pidfile pidfile(global.pidfile);
   std::optional<RawTerminal> terminal;
   if (machine.config().guest_os.console.kind == ConsoleKind::Stdio && ::isatty(STDIN_FILENO))

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "vmm/config/config.h"
+#include "vmm/machine_images.h"
 
 namespace svmm::cli {
 
@@ -53,9 +54,15 @@ int command_measure(const MeasureOptions& o, const GlobalOptions& global);
 int command_version();
 int command_ctl(const CtlOptions& o);
 
-// Loads the config of `svmm run` / `svmm validate` from a file or from the kernel flags, with
-// the command-line overrides applied, and checks every image it names. Throws UsageError.
-[[nodiscard]] Config load_checked_config(const std::optional<std::string>& file,
-                                         const KernelArgs& kernel, const CliOverrides& overrides);
+// The config of `svmm run` / `validate` / `measure` from a file or from the kernel flags, with
+// the command-line overrides applied, and every image it names read and checked. Throws
+// UsageError.
+struct CheckedConfig {
+  Config config;
+  MachineImages images;
+};
+[[nodiscard]] CheckedConfig load_checked_config(const std::optional<std::string>& file,
+                                                const KernelArgs& kernel,
+                                                const CliOverrides& overrides);
 
 }  // namespace svmm::cli

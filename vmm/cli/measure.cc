@@ -21,7 +21,8 @@ void add_measure_options(CLI::App& cmd, MeasureOptions& o) {
 }
 
 int command_measure(const MeasureOptions& o, const GlobalOptions&) {
-  const Config c = load_checked_config(o.config, {}, {});
+  const CheckedConfig checked = load_checked_config(o.config, {}, {});
+  const Config& c = checked.config;
   if (c.trusted_vms.empty())
     throw UsageError("config error at /trusted_vms: no trusted VM to measure");
   std::vector<size_t> which;
@@ -39,9 +40,7 @@ int command_measure(const MeasureOptions& o, const GlobalOptions&) {
   nlohmann::ordered_json image_list = nlohmann::ordered_json::array();
   for (size_t i : which) {
     const auto& t = c.trusted_vms[i];
-    const BootImage image(
-        {t.kernel, t.boot, std::nullopt, t.cmdline, t.memory_mib, t.vcpus, false});
-    const Sha256 h = image.kernel_sha256();
+    const Sha256 h = checked.images.trusted_vms[i].kernel_sha256();
     manifest.push_back({t.name, t.memory_mib << 20, t.vcpus, h, t.cmdline});
     images.push_back(h);
     image_list.push_back({{"name", t.name}, {"sha256", to_hex(h)}});

@@ -2,12 +2,14 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <system_error>
+#include <utility>
 
 #include "protocol/memory_map.h"
 #include "vmm/loader/bzimage.h"
@@ -15,6 +17,7 @@
 #include "vmm/loader/multiboot.h"
 #include "vmm/loader/pvh.h"
 #include "vmm/loader/reject.h"
+#include "vmm/memory/huge_mapping.h"
 #include "vmm/util/error.h"
 
 namespace svmm {
@@ -75,7 +78,26 @@ KernelPlan plan_kernel(std::span<const uint8_t> file, const std::string& path,
   }
 }
 
-std::vector<uint8_t> read_image_file(const std::filesystem::path& path, uint64_t max_bytes,
+ImageBytes::ImageBytes(std::size_t size)
+    : data_(size != 0 ? map_huge_aligned(size) : nullptr), size_(size) {}
+
+ImageBytes::~ImageBytes() {
+  if (data_ != nullptr) ::munmap(data_, size_);
+}
+
+ImageBytes::ImageBytes(ImageBytes&& other) noexcept
+    : data_(std::exchange(other.data_, nullptr)), size_(std::exchange(other.size_, 0)) {}
+
+ImageBytes& ImageBytes::operator=(ImageBytes&& other) noexcept {
+  if (this != &other) {
+    if (data_ != nullptr) ::munmap(data_, size_);
+    data_ = std::exchange(other.data_, nullptr);
+    size_ = std::exchange(other.size_, 0);
+  }
+  return *this;
+}
+
+ImageBytes read_image_file(const std::filesystem::path& path, uint64_t max_bytes,
                                      std::string_view what) {
   const std::string name = path.string();
   // O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused below.
@@ -91,7 +113,7 @@ std::vector<uint8_t> read_image_file(const std::filesystem::path& path, uint64_t
   if (size > max_bytes)
     throw UsageError(fmt::format("{} '{}' is too large ({} bytes, the limit is {} bytes)", what,
                                  name, size, max_bytes));
-  std::vector<uint8_t> data(size);
+  ImageBytes data(size);
   uint64_t done = 0;
   while (done < size) {
     const ssize_t n = ::read(fd.get(), data.data() + done, size - done);

@@ -4,6 +4,7 @@
 // malformed image is refused before any VM exists and nothing is ever half-loaded.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <span>
@@ -85,11 +86,39 @@ struct KernelPlan {
 [[nodiscard]] BootProtocol detect_boot_protocol(std::span<const uint8_t> file,
                                                 const std::string& path);
 
+// A whole file's bytes, read into memory of their own (vmm/memory/huge_mapping.h): a kernel is
+// tens of MiB, and faulting that in as huge pages rather than 4 KiB ones is most of what it
+// costs to read it. The bytes are private to svmm: what was checked is what gets loaded.
+class ImageBytes {
+ public:
+  ImageBytes() = default;
+  // `size` bytes, zero until written through data().
+  explicit ImageBytes(std::size_t size);
+  ~ImageBytes();
+  ImageBytes(ImageBytes&& other) noexcept;
+  ImageBytes& operator=(ImageBytes&& other) noexcept;
+  ImageBytes(const ImageBytes&) = delete;
+  ImageBytes& operator=(const ImageBytes&) = delete;
+
+  [[nodiscard]] uint8_t* data() { return data_; }
+  [[nodiscard]] const uint8_t* data() const { return data_; }
+  [[nodiscard]] std::size_t size() const { return size_; }
+  [[nodiscard]] bool empty() const { return size_ == 0; }
+  [[nodiscard]] const uint8_t* begin() const { return data_; }
+  [[nodiscard]] const uint8_t* end() const { return data_ + size_; }
+  // NOLINTNEXTLINE(google-explicit-constructor): bytes are read through spans everywhere.
+  operator std::span<const uint8_t>() const { return {data_, size_}; }
+
+ private:
+  uint8_t* data_ = nullptr;
+  std::size_t size_ = 0;
+};
+
 // Reads a whole regular file of at most `max_bytes` bytes. `what` starts the messages
 // ("kernel image", "initrd"): UsageError "WHAT 'PATH': cannot open: <strerror>", "WHAT 'PATH'
 // is not a regular file", "WHAT 'PATH' is too large (N bytes, the limit is M bytes)".
 // FIFOs and devices are refused without blocking.
-[[nodiscard]] std::vector<uint8_t> read_image_file(const std::filesystem::path& path,
+[[nodiscard]] ImageBytes read_image_file(const std::filesystem::path& path,
                                                    uint64_t max_bytes,
                                                    std::string_view what = "kernel image");
 

@@ -8,41 +8,17 @@
 #include <string>
 
 #include "vmm/kvm/vm_fd.h"
+#include "vmm/memory/huge_mapping.h"
 #include "vmm/util/error.h"
 
 namespace svmm {
-
-namespace {
-
-constexpr uint64_t kHugePage = 2ull << 20;
-
-// Guest RAM is mapped 2 MiB-aligned and marked for transparent huge pages: fewer TLB misses
-// for the guest, and an overwrite and unmap of trusted RAM that walks 512 times fewer pages.
-uint8_t* map_aligned(uint64_t size) {
-  const int flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE;
-  void* p = ::mmap(nullptr, size + kHugePage, PROT_READ | PROT_WRITE, flags, -1, 0);
-  if (p == MAP_FAILED)
-    throw InternalError("cannot map " + std::to_string(size >> 20) + " MiB of guest RAM: " +
-                        std::strerror(errno));
-  auto base = reinterpret_cast<uintptr_t>(p);
-  const uintptr_t aligned = (base + kHugePage - 1) & ~(kHugePage - 1);
-  if (aligned > base) ::munmap(p, aligned - base);
-  const uintptr_t end = aligned + size;
-  const uintptr_t map_end = base + size + kHugePage;
-  if (map_end > end) ::munmap(reinterpret_cast<void*>(end), map_end - end);
-  // Advisory: without THP the mapping simply uses small pages.
-  (void)::madvise(reinterpret_cast<void*>(aligned), size, MADV_HUGEPAGE);
-  return reinterpret_cast<uint8_t*>(aligned);
-}
-
-}  // namespace
 
 MemorySlot::MemorySlot(const VmFd* vm, uint32_t slot, GuestAddress base, uint64_t size,
                        MemoryProtection protection)
     : vm_(vm), slot_(slot), base_(base), size_(size), protection_(protection) {
   if (size == 0 || !base.checked_add(size))
     throw InternalError("invalid memory slot range at 0x" + std::to_string(base.value()));
-  host_ = map_aligned(size);
+  host_ = map_huge_aligned(size);
   try {
     if (protection == MemoryProtection::Trusted) {
       // Never swapped, never in a core dump, zero in any forked child.
