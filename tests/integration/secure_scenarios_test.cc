@@ -65,7 +65,8 @@ TEST_P(LaunchTeardownTest, LaunchAndTeardownThroughBothTransports) {
   for (int i = 0; i < n; ++i) {
     int mib = 2 << i;  // 2, 4, 8, 16
     vms.push_back({"trusted-secret", mib, 1, "file:" + console(i)});
-    mem += (i ? "," : "") + std::to_string(mib);
+    if (i != 0) mem += ',';
+    mem += std::to_string(mib);
   }
   auto r = run(secure_config("launch-teardown writers=1 mem=" + mem, 2, vms));
   expect_pass(r);
