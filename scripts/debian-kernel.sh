@@ -23,6 +23,10 @@ what=$2
 case "$what" in bzimage|vmlinux) ;; *) die "unknown artefact '$what' (bzimage or vmlinux)";; esac
 mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)
+# One fetch or extraction at a time per cache: tests run this in parallel (ctest -j), and one
+# must not see another's half-replaced x/ directory. The lock goes with the process.
+exec 9>"$dir/.lock"
+if command -v flock >/dev/null; then flock 9; fi
 
 find_bzimage() {
   local k
