@@ -25,8 +25,11 @@ mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)
 # One fetch or extraction at a time per cache: tests run this in parallel (ctest -j), and one
 # must not see another's half-replaced x/ directory. The lock goes with the process.
+command -v flock >/dev/null || die "flock (util-linux) is needed"
 exec 9>"$dir/.lock"
-if command -v flock >/dev/null; then flock 9; fi
+flock 9
+tmp=""
+trap 'rm -rf "${tmp:-}"' EXIT
 
 find_bzimage() {
   local k
@@ -40,9 +43,8 @@ fetch() {
   command -v apt-get >/dev/null || die "apt-get not found (a Debian system is needed)"
   local pkg
   pkg=$(apt-cache depends linux-image-amd64 2>/dev/null |
-        sed -n 's/^ *Depends: \(linux-image-[^ ]*\)$/\1/p' | head -n1)
+        sed -n 's/^ *Depends: \(linux-image-[^ ]*\)$/\1/p' | head -n1 || true)
   [ -n "$pkg" ] || die "apt-cache knows no package that linux-image-amd64 depends on (apt-get update?)"
-  local tmp
   tmp=$(mktemp -d "$dir/fetch.XXXXXX")
   # apt-get download runs as the invoking user; "_apt" may not write the directory (a warning).
   if ! (cd "$tmp" && apt-get download "$pkg" >/dev/null 2>"$tmp/apt.err"); then
@@ -54,6 +56,9 @@ fetch() {
   mkdir -p "$dir/x"
   mv "$tmp/x/boot" "$dir/x/boot"
   rm -rf "$tmp"
+  tmp=""
+  # dpkg -x keeps the package's mtimes, which can be older than a vmlinux extracted earlier.
+  rm -f "$dir/vmlinux"
 }
 
 # u32 little endian at byte offset $2 of file $1.
@@ -84,13 +89,14 @@ extract() {
     *) die "$bz: unknown payload compression (magic $magic)" ;;
   esac
   command -v "${dec%% *}" >/dev/null || die "${dec%% *} is needed to unpack the kernel (apt-get install it)"
-  local tmp="$out.tmp.$$"
+  tmp="$out.tmp.$$"
   # The decompressor sees the payload without its 4-byte size trailer.
   tail -c +$((start + 1)) "$bz" | head -c $((plen - 4)) | $dec > "$tmp" 2>/dev/null || true
   local got; got=$(stat -c %s "$tmp")
   if [ "$got" -ne "$want" ]; then rm -f "$tmp"; die "$bz: unpacked $got bytes, the header says $want"; fi
   [ "$(od -An -tx1 -N4 "$tmp" | tr -d ' ')" = "7f454c46" ] || { rm -f "$tmp"; die "$bz: the payload is not an ELF"; }
   mv "$tmp" "$out"
+  tmp=""
 }
 
 bz=$(find_bzimage) || { fetch; bz=$(find_bzimage) || die "the kernel package held no /boot/vmlinuz-*"; }

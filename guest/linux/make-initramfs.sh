@@ -71,13 +71,13 @@ find_busybox() {
   fi
   if [ -x "$cache/x/bin/busybox" ]; then echo "$cache/x/bin/busybox"; return 0; fi
   command -v apt-get >/dev/null || { echo "apt-get not found (a Debian system is needed)" >&2; return 1; }
-  mkdir -p "$cache"
+  mkdir -p "$cache" || return 1
   # One fetch at a time per cache (parallel builds and tests); the lock goes with the process.
   exec 9>"$cache/.lock"
   if command -v flock >/dev/null; then flock 9; fi
   if [ -x "$cache/x/bin/busybox" ]; then echo "$cache/x/bin/busybox"; return 0; fi
   local tmp
-  tmp=$(mktemp -d "$cache/fetch.XXXXXX")
+  tmp=$(mktemp -d "$cache/fetch.XXXXXX") || return 1
   # apt-get download runs as the invoking user; "_apt" may not write the directory (a warning).
   if ! (cd "$tmp" && apt-get download busybox-static >/dev/null 2>"$tmp/apt.err"); then
     echo "apt-get download busybox-static failed: $(cat "$tmp/apt.err")" >&2

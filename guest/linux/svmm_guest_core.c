@@ -1,6 +1,7 @@
 /* svmm-guest's commands (see svmm_guest_core.h and guest/linux/README.md). */
 #include "guest/linux/svmm_guest_core.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -88,11 +89,12 @@ static int usage_error(FILE *err, const char *fmt, const char *what) {
   return SVMM_GUEST_EXIT_USAGE;
 }
 
+/* A decimal index: digits only (no sign, no space, no octal or hex surprises). */
 static int parse_u64(const char *s, uint64_t *v) {
   char *end = NULL;
-  if (!s || !*s || *s == '-' || *s == '+') return -1;
+  if (!s || !isdigit((unsigned char)s[0])) return -1;
   errno = 0;
-  unsigned long long x = strtoull(s, &end, 0);
+  unsigned long long x = strtoull(s, &end, 10);
   if (errno != 0 || *end != '\0') return -1;
   *v = (uint64_t)x;
   return 0;

@@ -32,7 +32,8 @@ struct svmm_window_ops {
   void (*write64)(void *ctx, uint32_t offset, uint64_t value);
   /* Called once before the first hypercall-bank access of a command: the bank is per vCPU, so
    * the caller must stay on one CPU from the argument writes to the result read (Linux:
-   * sched_setaffinity). Returns 0, or -errno (the command then fails with status 1). May be
+   * sched_setaffinity), and no other user of the bank may run there in between (Linux: an
+   * exclusive flock on /dev/mem, held until exit). Returns 0, or -errno (the command then fails with status 1). May be
    * null (nothing to do). */
   int (*pin_cpu)(void *ctx);
 };

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -17,8 +18,13 @@
 #include "guest/linux/svmm_guest_core.h"
 #include "protocol/memory_map.h"
 
+/* The bank's 8-byte registers must be written with one store each: a 32-bit build would
+ * split them (and a CALL would fire twice). */
+_Static_assert(sizeof(void *) == 8, "svmm-guest is built for x86-64 only");
+
 struct window {
   volatile uint8_t *base;
+  int fd; /* the open /dev/mem (or --mem file): its lock serialises bank users */
 };
 
 static uint64_t window_read64(void *ctx, uint32_t offset) {
@@ -31,9 +37,13 @@ static void window_write64(void *ctx, uint32_t offset, uint64_t value) {
   *(volatile uint64_t *)(w->base + offset) = value;
 }
 
-/* The hypercall bank is per vCPU: stay on the CPU we are on until the result is read. */
+/* The hypercall bank is per vCPU: stay on the CPU we are on until the result is read, and keep
+ * other svmm-guest processes (which may run on this CPU between our ARG writes and our RESULT
+ * read) out of the bank until we exit, with an exclusive lock on the device file. */
 static int pin_to_current_cpu(void *ctx) {
-  (void)ctx;
+  const struct window *w = ctx;
+  while (flock(w->fd, LOCK_EX) != 0)
+    if (errno != EINTR) return -errno;
   const int cpu = sched_getcpu();
   if (cpu < 0) return -errno;
   cpu_set_t set;
@@ -45,7 +55,7 @@ static int pin_to_current_cpu(void *ctx) {
 
 static void fault_handler(int sig) {
   static const char msg[] =
-      "svmm-guest: the access to the chipset window faulted (nothing answers at that address)\n";
+      "svmm-guest: no svmm chipset: the access to its window faulted (nothing answers there)\n";
   (void)sig;
   ssize_t n = write(STDERR_FILENO, msg, sizeof msg - 1);
   (void)n;
@@ -108,8 +118,8 @@ int main(int argc, char **argv) {
   }
   void *map = mmap(NULL, (size_t)size, PROT_READ | (writes ? PROT_WRITE : 0), MAP_SHARED, fd,
                    (off_t)base);
-  close(fd);
   if (map == MAP_FAILED) {
+    close(fd);
     fprintf(stderr, "svmm-guest: no svmm chipset reachable: cannot map %s at 0x%" PRIx64
             " (64 KiB): %s\n", path, base, strerror(errno));
     return SVMM_GUEST_EXIT_NO_CHIPSET;
@@ -117,7 +127,7 @@ int main(int argc, char **argv) {
   signal(SIGBUS, fault_handler);
   signal(SIGSEGV, fault_handler);
 
-  struct window w = {(volatile uint8_t *)map};
+  struct window w = {(volatile uint8_t *)map, fd};
   static const struct svmm_window_ops ops = {window_read64, window_write64, pin_to_current_cpu};
   struct svmm_guest_env env = {&ops, &w, base, stdout, stderr, 0, NULL, NULL};
   if (args.command == SVMM_GUEST_CMD_TEARDOWN && args.report) {
@@ -129,5 +139,6 @@ int main(int argc, char **argv) {
   const int status = svmm_guest_run(&args, &env);
   fflush(stdout);
   munmap(map, (size_t)size);
+  close(fd);
   return status;
 }

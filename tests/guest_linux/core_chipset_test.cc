@@ -469,6 +469,9 @@ TEST(GuestCoreParse, UsageErrorsExitTwoAndHelpIsNoError) {
                                              {"frobnicate"},
                                              {"launch", "x"},
                                              {"launch", "-1"},
+                                             {"launch", " 1"},
+                                             {"launch", "0x10"},
+                                             {"launch", "1x"},
                                              {"launch", "1", "2"},
                                              {"info", "--report"},
                                              {"state", "extra"},
@@ -489,12 +492,12 @@ TEST(GuestCoreParse, UsageErrorsExitTwoAndHelpIsNoError) {
       EXPECT_NE(r.out.find(std::string("  ") + c), std::string::npos) << c;
   }
   svmm_guest_args a{};
-  std::vector<std::string> words = {"svmm-guest", "--mem=/x", "launch", "0x10", "--json"};
+  std::vector<std::string> words = {"svmm-guest", "--mem=/x", "launch", "010", "--json"};
   std::vector<char*> argv;
   for (auto& s : words) argv.push_back(s.data());
   ASSERT_EQ(svmm_guest_parse(static_cast<int>(argv.size()), argv.data(), &a, stderr), 0);
   EXPECT_EQ(a.command, SVMM_GUEST_CMD_LAUNCH);
-  EXPECT_EQ(a.launch_index, 0x10u);
+  EXPECT_EQ(a.launch_index, 10u);  // decimal, also with a leading zero
   EXPECT_EQ(a.json, 1);
   EXPECT_STREQ(a.mem_path, "/x");
 }

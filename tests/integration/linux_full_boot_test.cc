@@ -65,8 +65,8 @@ echo "fullboot: still running after poweroff -f"
 TEST(LinuxFullBoot, BusyboxShellSecureLaunchTeardownAndAcpiPoweroff) {
   if (auto why = no_hardware_virtualization(); !why.empty()) GTEST_SKIP() << why;
   SVMM_REQUIRE_KVM();
-  if (const char* s = std::getenv("SVMM_SKIP_LINUX_DOWNLOAD"); s && std::string(s) == "1")
-    GTEST_SKIP() << "SVMM_SKIP_LINUX_DOWNLOAD=1: Debian's kernel is not fetched";
+  if (std::getenv("SVMM_SKIP_LINUX_DOWNLOAD") != nullptr)
+    GTEST_SKIP() << "SVMM_SKIP_LINUX_DOWNLOAD is set: not fetching Debian's kernel";
 
   auto k = run_process({"/bin/bash", std::string(SVMM_SOURCE_DIR) + "/scripts/debian-kernel.sh",
                         std::string(SVMM_BUILD_DIR) + "/linux-kernel", "bzimage"},
@@ -108,7 +108,7 @@ TEST(LinuxFullBoot, BusyboxShellSecureLaunchTeardownAndAcpiPoweroff) {
   EXPECT_EQ(r.exit_status, SVMM_EXIT_OK) << tail << r.err;
   for (const char* line : {"fullboot: init started", "vendor: 0x5356", "device: 0x4d4d",
                            "fullboot: info ok", "launch: ok", "fullboot: launch ok",
-                           "fullboot: state secure", "teardown: ok", "state: normal",
+                           "fullboot: state secure", "teardown: ok",
                            "teardown-count: 1 (was 0)", "sts: 0x2 (SEXIT.DONE)",
                            "fullboot: teardown ok", "fullboot: state normal",
                            "fullboot: powering off"})

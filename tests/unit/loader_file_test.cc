@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <span>
+#include <string>
 
 #include "vmm/loader/image.h"
 #include "vmm/util/error.h"
@@ -116,6 +117,30 @@ TEST(ImageBytes, MovesOwnershipAndKeepsTheBytes) {
   const std::span<const uint8_t> view = c;
   EXPECT_EQ(view.size(), 3u * (1u << 20) + 5);
   EXPECT_TRUE(ImageBytes().empty());
+}
+
+// The bytes of address space the process has mapped (the sum of /proc/self/maps ranges).
+uint64_t mapped_bytes() {
+  std::ifstream maps("/proc/self/maps");
+  uint64_t total = 0;
+  for (std::string line; std::getline(maps, line);) {
+    const auto dash = line.find('-');
+    const auto space = line.find(' ');
+    total += std::stoull(line.substr(dash + 1, space - dash - 1), nullptr, 16) -
+             std::stoull(line.substr(0, dash), nullptr, 16);
+  }
+  return total;
+}
+
+TEST(ImageBytes, ReleasesAllItMappedWhateverTheSize) {
+  (void)mapped_bytes();  // warms up what reading /proc/self/maps allocates
+  const uint64_t before = mapped_bytes();
+  for (const std::size_t size : {std::size_t{1}, std::size_t{4095}, std::size_t{4097},
+                                 std::size_t{(2u << 20) + 5}, std::size_t{(3u << 20) - 1}}) {
+    ImageBytes b(size);
+    b.data()[size - 1] = 1;
+  }
+  EXPECT_EQ(mapped_bytes(), before);
 }
 
 }  // namespace
