@@ -7,6 +7,7 @@
 #include "protocol/cpuid.h"
 #include "protocol/exit_status.h"
 #include "protocol/ports.h"
+#include "tests/support/test_machine_config.h"
 #include "vmm/boot_image.h"
 #include "vmm/kvm/vcpu_fd.h"
 #include "vmm/kvm/vm_fd.h"
@@ -68,12 +69,7 @@ double bare_run(const Kvm& kvm, const std::string& cmdline) {
 }
 
 double svmm_run(const std::string& cmdline) {
-  Config c = default_config();
-  c.guest_os.kernel = SVMM_TEST_KERNEL;
-  c.guest_os.cmdline = cmdline;
-  c.guest_os.memory_mib = 64;
-  c.guest_os.console = {ConsoleKind::None, {}};
-  Machine m(c);
+  Machine m(test::test_kernel_config(cmdline));
   auto t0 = Clock::now();
   int status = m.run();
   double us = us_since(t0);

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "tests/support/process.h"
+#include "tests/support/test_machine_config.h"
 #include "vmm/machine.h"
 
 namespace svmm::bench {
@@ -130,11 +131,7 @@ void print(const char* who, const Result& r) {
 void bench_control(bool quick) {
   const int n = quick ? 2000 : 10000;
   test::TempDir dir;
-  Config c = default_config();
-  c.guest_os.kernel = SVMM_TEST_KERNEL;
-  c.guest_os.cmdline = "spin";
-  c.guest_os.memory_mib = 32;
-  c.guest_os.console = {ConsoleKind::None, {}};
+  Config c = test::test_kernel_config("spin", 1, 32);
   c.api.socket = dir.path() + "/svmm.sock";
   Result svmm_r;
   {

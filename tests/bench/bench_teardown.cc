@@ -28,6 +28,7 @@
 #include "protocol/chipset.h"
 #include "protocol/hypercall.h"
 #include "tests/bench/bench_common.h"
+#include "tests/support/test_machine_config.h"
 #include "vmm/kvm/vcpu_fd.h"
 #include "vmm/kvm/vm_fd.h"
 #include "vmm/machine.h"
@@ -57,19 +58,8 @@ struct TeardownSample {
 
 // One machine, one launch, one teardown.
 TeardownSample teardown_once(uint64_t mib) {
-  Config c = default_config();
-  c.guest_os.kernel = SVMM_TEST_KERNEL;
-  c.guest_os.cmdline = "spin";
-  c.guest_os.vcpus = 1;
-  c.guest_os.memory_mib = 64;
-  c.guest_os.console = {ConsoleKind::None, {}};
-  TrustedVmConfig t;
-  t.name = "tvm0";
-  t.kernel = SVMM_TEST_KERNEL;
-  t.cmdline = "trusted-secret";
-  t.memory_mib = mib;
-  t.console = {ConsoleKind::None, {}};
-  c.trusted_vms.push_back(t);
+  Config c = test::test_kernel_config("spin");
+  test::add_trusted_test_vm(c, "tvm0", "trusted-secret", mib);
 
   Machine m(c);
   std::thread runner([&] { (void)m.run(); });

@@ -19,6 +19,7 @@
 #include "protocol/chipset.h"
 #include "protocol/exit_status.h"
 #include "tests/bench/bench_common.h"
+#include "tests/support/test_machine_config.h"
 #include "vmm/machine.h"
 #include "vmm/token/libtpms_backend.h"
 #include "vmm/token/tpm_commands.h"
@@ -34,12 +35,7 @@ struct TokenRun {
 
 // svmm's path in process (as svmm_run), also returning ICH.TOKEN-FORWARDS at the end.
 TokenRun token_run(const std::string& cmdline) {
-  Config c = default_config();
-  c.guest_os.kernel = SVMM_TEST_KERNEL;
-  c.guest_os.cmdline = cmdline;
-  c.guest_os.memory_mib = 64;
-  c.guest_os.console = {ConsoleKind::None, {}};
-  Machine m(c);
+  Machine m(test::test_kernel_config(cmdline));
   const auto t0 = Clock::now();
   const int status = m.run();
   TokenRun r{us_since(t0), m.monitor().chipset().read_register(SVMM_CS_ICH_TOKEN_FORWARDS)};

@@ -18,6 +18,7 @@
 #include "protocol/memory_map.h"
 #include "tests/guest_linux/guest_core_support.h"
 #include "tests/support/process.h"
+#include "tests/support/test_machine_config.h"
 #include "vmm/machine.h"
 
 namespace svmm::test {
@@ -62,19 +63,8 @@ bool wait_until(const std::function<bool()>& cond, std::chrono::milliseconds tim
 TEST(GuestCoreOnMachine, LaunchStateRegistersTeardownReportThroughTheRealMonitor) {
   SVMM_REQUIRE_KVM();
   TempDir dir;
-  Config c = default_config();
-  c.guest_os.kernel = SVMM_TEST_KERNEL;
-  c.guest_os.cmdline = "spin cpus=1";
-  c.guest_os.vcpus = 1;
-  c.guest_os.memory_mib = 64;
-  c.guest_os.console = {ConsoleKind::None, {}};
-  TrustedVmConfig t;
-  t.name = "vault";
-  t.kernel = SVMM_TEST_KERNEL;
-  t.cmdline = "trusted-secret";
-  t.memory_mib = 4;
-  t.console = {ConsoleKind::File, dir.path() + "/vault.log"};
-  c.trusted_vms.push_back(t);
+  Config c = test_kernel_config("spin cpus=1");
+  add_trusted_test_vm(c, "vault", "trusted-secret", 4, dir.path() + "/vault.log");
 
   Machine m(c);
   int status = -1;

@@ -22,6 +22,7 @@
 #include "tests/integration/secure_config.h"
 #include "tests/support/memory_scan.h"
 #include "tests/support/process.h"
+#include "tests/support/test_machine_config.h"
 #include "vmm/machine.h"
 
 namespace svmm {
@@ -140,20 +141,9 @@ class ControlTest : public ::testing::Test {
   }
   // The guest OS spins (2 vCPUs), one trusted VM is configured.
   void start(const std::string& guest = "spin", uint32_t trusted = 1) {
-    Config c = default_config();
-    c.guest_os.kernel = SVMM_TEST_KERNEL;
-    c.guest_os.cmdline = guest;
-    c.guest_os.vcpus = 2;
-    c.guest_os.memory_mib = 32;
-    c.guest_os.console = {ConsoleKind::None, {}};
-    for (uint32_t i = 0; i < trusted; ++i) {
-      TrustedVmConfig t;
-      t.name = "tvm" + std::to_string(i);
-      t.kernel = SVMM_TEST_KERNEL;
-      t.cmdline = "trusted-secret";
-      t.memory_mib = 2;
-      c.trusted_vms.push_back(t);
-    }
+    Config c = test::test_kernel_config(guest, 2, 32);
+    for (uint32_t i = 0; i < trusted; ++i)
+      test::add_trusted_test_vm(c, "tvm" + std::to_string(i), "trusted-secret", 2);
     c.api.socket = socket_;
     machine_ = std::make_unique<Machine>(c);
     runner_ = std::thread([this] { status_ = machine_->run(); });
@@ -289,16 +279,8 @@ TEST_F(ControlTest, EventsReachTwoClientsAtOnce) {
 
 TEST_F(ControlTest, TrustedVmExitAndGuestShutdownEvents) {
   // The trusted VM exits with status 3 (trusted-fault: a teardown follows).
-  Config c = default_config();
-  c.guest_os.kernel = SVMM_TEST_KERNEL;
-  c.guest_os.cmdline = "launch-await-teardown vms=1";
-  c.guest_os.console = {ConsoleKind::None, {}};
-  TrustedVmConfig t;
-  t.name = "tvm0";
-  t.kernel = SVMM_TEST_KERNEL;
-  t.cmdline = "trusted-exit code=3 ready=1";
-  t.memory_mib = 2;
-  c.trusted_vms.push_back(t);
+  Config c = test::test_kernel_config("launch-await-teardown vms=1");
+  test::add_trusted_test_vm(c, "tvm0", "trusted-exit code=3 ready=1", 2);
   c.api.socket = socket_;
   machine_ = std::make_unique<Machine>(c);
   TestClient a(socket_), b(socket_);  // connected before the guest runs
@@ -403,17 +385,8 @@ TEST_F(ControlTest, SigtermInSecureModeTearsDownAndLeavesNothing) {
   ASSERT_EQ(pthread_sigmask(SIG_BLOCK, &set, nullptr), 0);  // inherited by the machine's threads
   int sfd = ::signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
   ASSERT_GE(sfd, 0);
-  Config c = default_config();
-  c.guest_os.kernel = SVMM_TEST_KERNEL;
-  c.guest_os.cmdline = "spin-secure vms=1";
-  c.guest_os.console = {ConsoleKind::None, {}};
-  TrustedVmConfig t;
-  t.name = "tvm0";
-  t.kernel = SVMM_TEST_KERNEL;
-  t.cmdline = "trusted-secret";
-  t.memory_mib = 4;
-  t.console = {ConsoleKind::File, dir_.path() + "/tvm0.log"};
-  c.trusted_vms.push_back(t);
+  Config c = test::test_kernel_config("spin-secure vms=1");
+  test::add_trusted_test_vm(c, "tvm0", "trusted-secret", 4, dir_.path() + "/tvm0.log");
   c.api.socket = socket_;
   int status = -1;
   {

@@ -8,6 +8,7 @@
 
 #include "guest/test_abi.h"
 #include "tests/support/process.h"
+#include "tests/support/test_machine_config.h"
 #include "vmm/machine.h"
 #include "vmm/x86/vcpu_snapshot.h"
 
@@ -38,13 +39,7 @@ bool wait_progress(Machine& m, uint32_t vcpus, const std::vector<uint64_t>& floo
 
 TEST(ParkResume, ParkedGuestDoesNotRunAndItsStateIsUnchanged) {
   SVMM_REQUIRE_KVM();
-  Config c = default_config();
-  c.guest_os.kernel = SVMM_TEST_KERNEL;
-  c.guest_os.cmdline = "spin";
-  c.guest_os.vcpus = 2;
-  c.guest_os.memory_mib = 32;
-  c.guest_os.console = {ConsoleKind::None, {}};
-  Machine m(c);
+  Machine m(test::test_kernel_config("spin", 2, 32));
   int status = -1;
   std::thread runner([&] { status = m.run(); });
 
@@ -84,13 +79,7 @@ TEST(ParkResume, ParkedGuestDoesNotRunAndItsStateIsUnchanged) {
 
 TEST(ParkResume, RepeatedParkResumeCyclesKeepTheGuestRunning) {
   SVMM_REQUIRE_KVM();
-  Config c = default_config();
-  c.guest_os.kernel = SVMM_TEST_KERNEL;
-  c.guest_os.cmdline = "spin";
-  c.guest_os.vcpus = 2;
-  c.guest_os.memory_mib = 32;
-  c.guest_os.console = {ConsoleKind::None, {}};
-  Machine m(c);
+  Machine m(test::test_kernel_config("spin", 2, 32));
   std::thread runner([&] { (void)m.run(); });
   ASSERT_TRUE(wait_progress(m, 2, {0, 0}));
   auto& vcpus = m.guest_os().vcpus();

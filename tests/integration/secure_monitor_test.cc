@@ -19,6 +19,7 @@
 #include "protocol/exit_status.h"
 #include "tests/support/memory_scan.h"
 #include "tests/support/process.h"
+#include "tests/support/test_machine_config.h"
 #include "vmm/machine.h"
 
 namespace svmm {
@@ -29,20 +30,11 @@ using namespace std::chrono_literals;
 Config machine_config(const std::string& guest_cmdline, uint32_t guest_vcpus, uint32_t trusted,
                       const std::string& trusted_cmdline, const std::string& console_dir,
                       uint64_t trusted_mib = 16) {
-  Config c = default_config();
-  c.guest_os.kernel = SVMM_TEST_KERNEL;
-  c.guest_os.cmdline = guest_cmdline;
-  c.guest_os.vcpus = guest_vcpus;
-  c.guest_os.memory_mib = 64;
-  c.guest_os.console = {ConsoleKind::None, {}};
+  Config c = test::test_kernel_config(guest_cmdline, guest_vcpus);
   for (uint32_t i = 0; i < trusted; ++i) {
-    TrustedVmConfig t;
-    t.name = "tvm" + std::to_string(i);
-    t.kernel = SVMM_TEST_KERNEL;
-    t.cmdline = trusted_cmdline;
-    t.memory_mib = trusted_mib;
-    t.console = {ConsoleKind::File, console_dir + "/tvm" + std::to_string(i) + ".log"};
-    c.trusted_vms.push_back(t);
+    const std::string name = "tvm" + std::to_string(i);
+    test::add_trusted_test_vm(c, name, trusted_cmdline, trusted_mib,
+                              console_dir + "/" + name + ".log");
   }
   return c;
 }
