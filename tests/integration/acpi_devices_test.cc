@@ -18,13 +18,6 @@ using nlohmann::json;
 
 constexpr int kPass = SVMM_DEBUG_EXIT_STATUS(SVMM_TEST_EXIT_PASS);
 
-void expect_pass(const ProcessResult& r, const std::string& scenario) {
-  EXPECT_FALSE(r.timed_out);
-  EXPECT_EQ(r.exit_status, kPass) << "stdout:\n" << r.out << "\nstderr:\n" << r.err;
-  EXPECT_TRUE(has_line(r.out, SVMM_TEST_LINE_START + scenario)) << r.out;
-  EXPECT_TRUE(has_line(r.out, SVMM_TEST_LINE_PASS)) << r.out;
-}
-
 bool has(const std::string& text, const std::string& needle) {
   return text.find(needle) != std::string::npos;
 }
@@ -35,7 +28,7 @@ TEST_P(AcpiTablesTest, GuestFindsValidTablesWithOneProcessorPerVcpu) {
   SVMM_REQUIRE_KVM();
   const int n = GetParam();
   auto r = run_test_kernel({"acpi cpus=" + std::to_string(n), n});
-  expect_pass(r, "acpi");
+  expect_scenario_pass(r, "acpi");
   EXPECT_TRUE(has_line(r.out, "acpi: DSDT \\_S5_ SLP_TYP 5, \\_S3_ SLP_TYP 3")) << r.out;
   EXPECT_TRUE(has(r.out, ", " + std::to_string(n) + " processors, 1 IOAPIC, 2 overrides")) << r.out;
 }
@@ -45,14 +38,14 @@ INSTANTIATE_TEST_SUITE_P(Vcpus, AcpiTablesTest, ::testing::Values(1, 2, 4));
 TEST(FwCfg, GuestReadsSignatureRamSizeAndCpuCount) {
   SVMM_REQUIRE_KVM();
   auto r = run_test_kernel({"fw-cfg cpus=2 mem=96", 2, 96});
-  expect_pass(r, "fw-cfg");
+  expect_scenario_pass(r, "fw-cfg");
   EXPECT_TRUE(has_line(r.out, "fw-cfg: signature QEMU id 0x0 ram 0x6000000 cpus 2 key 0x19 0x0"))
       << r.out;
 }
 
 TEST(FwCfg, RamAboveFourGibIsCounted) {
   SVMM_REQUIRE_KVM();
-  expect_pass(run_test_kernel({"fw-cfg mem=5120", 1, 5120}), "fw-cfg");
+  expect_scenario_pass(run_test_kernel({"fw-cfg mem=5120", 1, 5120}), "fw-cfg");
 }
 
 TEST(AcpiPowerOff, SlpTyp5EndsSvmmWithZero) {
@@ -68,14 +61,14 @@ TEST(AcpiPowerOff, SlpTyp5EndsSvmmWithZero) {
 TEST(AcpiSleep, S3IsNotEmulatedAndTheGuestResumesAtOnce) {
   SVMM_REQUIRE_KVM();
   auto r = run_test_kernel({"sleep"});
-  expect_pass(r, "sleep");
+  expect_scenario_pass(r, "sleep");
   EXPECT_TRUE(has(r.err, "sleep is not emulated")) << r.err;
 }
 
 TEST(PciConfig, UnassignedDataPortStillReadsAllOnes) {
   SVMM_REQUIRE_KVM();
   // The `ports` scenario reads 0xCFC (PCI configuration data) as an unassigned port.
-  expect_pass(run_test_kernel({"ports"}), "ports");
+  expect_scenario_pass(run_test_kernel({"ports"}), "ports");
 }
 
 using AcpiSecure = ConfigScenario;

@@ -1,9 +1,13 @@
 // Running the tiny test kernel under the svmm binary, for integration tests.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <string>
 #include <vector>
 
+#include "guest/test_abi.h"
+#include "protocol/exit_status.h"
 #include "tests/support/process.h"
 
 namespace svmm::test {
@@ -39,6 +43,15 @@ inline bool has_line(const std::string& text, const std::string& line) {
     pos = end;
   }
   return false;
+}
+
+// The test kernel ran `scenario` (its START line) and passed: the PASS line and exit status.
+inline void expect_scenario_pass(const ProcessResult& r, const std::string& scenario) {
+  EXPECT_FALSE(r.timed_out);
+  EXPECT_EQ(r.exit_status, SVMM_DEBUG_EXIT_STATUS(SVMM_TEST_EXIT_PASS))
+      << "stdout:\n" << r.out << "\nstderr:\n" << r.err;
+  EXPECT_TRUE(has_line(r.out, SVMM_TEST_LINE_START + scenario)) << r.out;
+  EXPECT_TRUE(has_line(r.out, SVMM_TEST_LINE_PASS)) << r.out;
 }
 
 }  // namespace svmm::test
